@@ -1,0 +1,15 @@
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # `tools` is a folder of the repository, not an installed package
+
+# Tests and the notebooks they run read MNIST from ../shared/data when it is there (CI, offline
+# machines), else from the course default; a data root set by the caller wins.
+_shared = ROOT.parent / "shared" / "data"
+if "VAE_COURSE_DATA" not in os.environ and _shared.is_dir():
+    os.environ["VAE_COURSE_DATA"] = str(_shared)
+# nbval runs the source notebooks in quick mode.
+os.environ.setdefault("VAE_COURSE_QUICK", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")

@@ -1,0 +1,1 @@
+"""Course maintenance tools: the nbgrader pipeline, the demo, and the mutation harness."""

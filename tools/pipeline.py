@@ -1,0 +1,120 @@
+"""The nbgrader pipeline as functions: generate, submit, autograde, read the gradebook.
+
+Used by ``make demo`` (``python -m tools.demo``) in the course root and by the tests in a
+temporary copy of the course.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import notebooks as nbs
+
+
+class NbgraderError(RuntimeError):
+    pass
+
+
+def nbgrader_env() -> dict[str, str]:
+    """The environment nbgrader needs: this Python's bin/ on PATH (it shells out to alembic)."""
+    env = dict(os.environ)
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    env["VAE_COURSE_QUICK"] = "1"
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+def nbgrader(*args: str, course_dir: Path) -> str:
+    """Run ``nbgrader ARGS`` in ``course_dir``; raise with its output when it fails."""
+    command = [sys.executable, "-m", "nbgrader", *args]
+    done = subprocess.run(command, cwd=course_dir, env=nbgrader_env(), capture_output=True, text=True)
+    if done.returncode != 0:
+        raise NbgraderError(f"{' '.join(command[2:])} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done.stdout + done.stderr
+
+
+def generate(course_dir: Path, assignment: str) -> Path:
+    """``nbgrader generate_assignment``: source/<a> -> release/<a> (the student version)."""
+    nbgrader("generate_assignment", assignment, "--force", course_dir=course_dir)
+    return course_dir / "release" / assignment
+
+
+def submit(course_dir: Path, student: str, assignment: str, notebook: Path) -> Path:
+    """Place ``notebook`` as ``student``'s submission of ``assignment``."""
+    target = course_dir / "submitted" / student / assignment / f"{assignment}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(notebook, target)
+    return target
+
+
+def demo_submissions(course_dir: Path, assignment: str) -> None:
+    """Two demonstration students: ``reference`` hands in the solution notebook, ``blank`` the
+    untouched student version."""
+    submit(course_dir, "reference", assignment, course_dir / "source" / assignment / f"{assignment}.ipynb")
+    submit(course_dir, "blank", assignment, course_dir / "release" / assignment / f"{assignment}.ipynb")
+
+
+def autograde(course_dir: Path, assignment: str, student: str | None = None) -> str:
+    args = ["autograde", assignment, "--force"]
+    if student:
+        args.append(f"--student={student}")
+    return nbgrader(*args, course_dir=course_dir)
+
+
+def export(course_dir: Path, csv_path: Path) -> Path:
+    nbgrader("export", f"--to={csv_path}", course_dir=course_dir)
+    return csv_path
+
+
+@dataclass
+class Grade:
+    assignment: str
+    student: str
+    auto_score: float
+    auto_max: float
+    manual_max: float
+    cells: dict[str, tuple[float, float]]  # grade_id -> (score, max) for auto-graded cells
+
+
+def grades(course_dir: Path) -> list[Grade]:
+    """Every submission's auto-graded score, read from the gradebook."""
+    from nbgrader.api import Gradebook
+
+    rows = []
+    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
+        for assignment in gb.assignments:
+            for submission in assignment.submissions:
+                cells, manual_max = {}, 0.0
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        if grade.cell_type == "code" and not _is_manual(grade):
+                            cells[grade.name] = (float(grade.score), float(grade.max_score))
+                        else:
+                            manual_max += float(grade.max_score)
+                rows.append(Grade(
+                    assignment.name, submission.student.id,
+                    sum(s for s, _ in cells.values()), sum(m for _, m in cells.values()),
+                    manual_max, cells,
+                ))
+    return sorted(rows, key=lambda g: (g.assignment, g.student))
+
+
+def _is_manual(grade) -> bool:
+    """Solution cells that are also graded are answered by the student and marked by hand."""
+    return grade.auto_score is None and grade.manual_score is None and grade.max_score > 0 and \
+        getattr(grade.cell, "solution", False) if hasattr(grade, "cell") else False
+
+
+def course_copy(destination: Path) -> Path:
+    """A minimal course directory (config and source/) in ``destination``, for the tests."""
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(nbs.REPO_ROOT / "nbgrader_config.py", destination / "nbgrader_config.py")
+    shutil.copytree(nbs.SOURCE, destination / "source",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "checkpoints", "*.pt"))
+    return destination
