@@ -83,17 +83,23 @@ class Grade:
 
 
 def grades(course_dir: Path) -> list[Grade]:
-    """Every submission's auto-graded score, read from the gradebook."""
+    """Every submission's auto-graded score, read from the gradebook.
+
+    Auto-graded cells are the test cells of the course's source notebooks; the other graded
+    cells (written answers) wait for an instructor and only count in ``manual_max``.
+    """
     from nbgrader.api import Gradebook
 
     rows = []
     with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
         for assignment in gb.assignments:
+            source = course_dir / "source" / assignment.name / f"{assignment.name}.ipynb"
+            auto_ids = set(nbs.autograded_points(nbs.load(source)))
             for submission in assignment.submissions:
                 cells, manual_max = {}, 0.0
                 for notebook in submission.notebooks:
                     for grade in notebook.grades:
-                        if grade.cell_type == "code" and not _is_manual(grade):
+                        if grade.name in auto_ids:
                             cells[grade.name] = (float(grade.score), float(grade.max_score))
                         else:
                             manual_max += float(grade.max_score)
@@ -103,12 +109,6 @@ def grades(course_dir: Path) -> list[Grade]:
                     manual_max, cells,
                 ))
     return sorted(rows, key=lambda g: (g.assignment, g.student))
-
-
-def _is_manual(grade) -> bool:
-    """Solution cells that are also graded are answered by the student and marked by hand."""
-    return grade.auto_score is None and grade.manual_score is None and grade.max_score > 0 and \
-        getattr(grade.cell, "solution", False) if hasattr(grade, "cell") else False
 
 
 def course_copy(destination: Path) -> Path:
