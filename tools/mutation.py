@@ -11,6 +11,7 @@ cell; an auto-graded test cell earns its points exactly when it runs without an 
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import re
 import textwrap
@@ -84,7 +85,8 @@ def _notebook_context(folder: Path):
     os.environ["VAE_COURSE_QUICK"] = "1"
     os.chdir(folder)
     try:
-        yield
+        with contextlib.redirect_stdout(io.StringIO()):  # the notebook's prints are not test output
+            yield
     finally:
         os.chdir(old_cwd)
         os.environ.clear()

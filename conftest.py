@@ -2,7 +2,7 @@ import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))  # `tools` is a folder of the repository, not an installed package
 
 # Tests and the notebooks they run read MNIST from ../shared/data when it is there (CI, offline

@@ -1,0 +1,177 @@
+"""Mutants and alternatives of 00_pytorch_warmup's graded functions."""
+
+from tools.mutation import Alternative, Mutant
+
+MUTANTS = [
+    # balanced_subset_indices
+    Mutant("subset_with_replacement", "balanced_subset_indices", fails=("test_balanced_subset_counts",),
+           message=r"twice|without replacement", code='''
+def balanced_subset_indices(labels, per_class, seed):
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for c in torch.unique(labels):
+        members = torch.nonzero(labels == c).flatten()
+        out.append(members[torch.randint(0, len(members), (per_class,), generator=g)])
+    return torch.cat(out)
+'''),
+    Mutant("subset_global_rng", "balanced_subset_indices", fails=("test_balanced_subset_seeded",),
+           message=r"seed", code='''
+def balanced_subset_indices(labels, per_class, seed):
+    out = []
+    for c in torch.unique(labels):
+        members = torch.nonzero(labels == c).flatten()
+        out.append(members[torch.randperm(len(members))[:per_class]])
+    return torch.cat(out)
+'''),
+    Mutant("subset_first_of_each_class", "balanced_subset_indices", fails=("test_balanced_subset_seeded",),
+           message=r"seed|random", code='''
+def balanced_subset_indices(labels, per_class, seed):
+    return torch.cat([torch.nonzero(labels == c).flatten()[:per_class] for c in torch.unique(labels)])
+'''),
+    Mutant("subset_assumes_digits_0_to_9", "balanced_subset_indices", fails=("test_balanced_subset_counts",),
+           message=r"class|indices", code='''
+def balanced_subset_indices(labels, per_class, seed):
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for c in range(10):
+        members = torch.nonzero(labels == c).flatten()
+        out.append(members[torch.randperm(len(members), generator=g)[:per_class]])
+    return torch.cat(out)
+'''),
+    Mutant("subset_per_class_in_total", "balanced_subset_indices", fails=("test_balanced_subset_counts",),
+           message=r"per class|indices", code='''
+def balanced_subset_indices(labels, per_class, seed):
+    g = torch.Generator().manual_seed(seed)
+    return torch.randperm(len(labels), generator=g)[:per_class]
+'''),
+    Mutant("subset_returns_mask", "balanced_subset_indices", fails=("test_balanced_subset_counts",),
+           message=r"integer|indices|bool", code='''
+def balanced_subset_indices(labels, per_class, seed):
+    g = torch.Generator().manual_seed(seed)
+    mask = torch.zeros(len(labels), dtype=torch.bool)
+    for c in torch.unique(labels):
+        members = torch.nonzero(labels == c).flatten()
+        mask[members[torch.randperm(len(members), generator=g)[:per_class]]] = True
+    return mask
+'''),
+    Mutant("subset_silently_short", "balanced_subset_indices", fails=("test_balanced_subset_seeded",),
+           message=r"ValueError", code='''
+def balanced_subset_indices(labels, per_class, seed):
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for c in torch.unique(labels):
+        members = torch.nonzero(labels == c).flatten()
+        out.append(members[torch.randperm(len(members), generator=g)[:per_class]])
+    return torch.cat(out)
+'''),
+    # accuracy
+    Mutant("accuracy_returns_tensor", "accuracy", fails=("test_accuracy",), message=r"float", code='''
+def accuracy(logits, labels):
+    return (logits.argmax(dim=1) == labels).float().mean()
+'''),
+    Mutant("accuracy_percentage", "accuracy", fails=("test_accuracy",), message=r"0\.75|fraction", code='''
+def accuracy(logits, labels):
+    return 100.0 * (logits.argmax(dim=1) == labels).float().mean().item()
+'''),
+    Mutant("accuracy_argmax_wrong_dim", "accuracy", fails=("test_accuracy",), code='''
+def accuracy(logits, labels):
+    return (logits.argmax(dim=0)[: len(labels)] == labels).float().mean().item()
+'''),
+    Mutant("accuracy_integer_division", "accuracy", fails=("test_accuracy",), code='''
+def accuracy(logits, labels):
+    return float((logits.argmax(dim=1) == labels).sum().item() // len(labels))
+'''),
+    # cross_entropy
+    Mutant("ce_naive_softmax", "cross_entropy", fails=("test_cross_entropy_stable",),
+           message=r"log-sum-exp|overflow|inf|nan", code='''
+def cross_entropy(logits, labels):
+    p = torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
+    return -torch.log(p[torch.arange(len(labels)), labels]).mean()
+'''),
+    Mutant("ce_sum_not_mean", "cross_entropy", fails=("test_cross_entropy_values",), message=r"mean|expected",
+           code='''
+def cross_entropy(logits, labels):
+    return (torch.logsumexp(logits, 1) - logits[torch.arange(len(labels)), labels]).sum()
+'''),
+    Mutant("ce_wrong_sign", "cross_entropy", fails=("test_cross_entropy_values",), message=r"expected", code='''
+def cross_entropy(logits, labels):
+    return (logits[torch.arange(len(labels)), labels] - torch.logsumexp(logits, 1)).mean()
+'''),
+    Mutant("ce_normalise_over_batch", "cross_entropy", fails=("test_cross_entropy_values",), code='''
+def cross_entropy(logits, labels):
+    return (torch.logsumexp(logits, 0)[labels] - logits[torch.arange(len(labels)), labels]).mean()
+'''),
+    Mutant("ce_calls_torch", "cross_entropy", fails=("test_cross_entropy_values",), message=r"by hand", code='''
+def cross_entropy(logits, labels):
+    return F.cross_entropy(logits, labels)
+'''),
+    Mutant("ce_returns_float", "cross_entropy", fails=("test_cross_entropy_values", "test_cross_entropy_gradient"),
+           message=r"tensor|gradient", code='''
+def cross_entropy(logits, labels):
+    return (torch.logsumexp(logits, 1) - logits[torch.arange(len(labels)), labels]).mean().item()
+'''),
+    Mutant("ce_detached", "cross_entropy", fails=("test_cross_entropy_gradient",), message=r"gradient", code='''
+def cross_entropy(logits, labels):
+    logits = logits.detach()
+    return (torch.logsumexp(logits, 1) - logits[torch.arange(len(labels)), labels]).mean()
+'''),
+]
+
+ALTERNATIVES = [
+    Alternative("subset_numpy", "balanced_subset_indices", code='''
+import numpy as np
+def balanced_subset_indices(labels, per_class, seed):
+    rng = np.random.default_rng(seed)
+    y = labels.numpy()
+    out = []
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        if len(members) < per_class:
+            raise ValueError("too few")
+        out.append(rng.choice(members, size=per_class, replace=False))
+    return torch.as_tensor(np.concatenate(out))
+'''),
+    Alternative("subset_manual_seed_then_shuffle", "balanced_subset_indices", code='''
+def balanced_subset_indices(labels, per_class, seed):
+    torch.manual_seed(seed)
+    order = torch.randperm(len(labels))
+    picked, counts = [], {}
+    for i in order.tolist():
+        c = int(labels[i])
+        if counts.get(c, 0) < per_class:
+            counts[c] = counts.get(c, 0) + 1
+            picked.append(i)
+    if any(counts[c] < per_class for c in counts):
+        raise ValueError("a class is too small")
+    return torch.tensor(picked)
+'''),
+    Alternative("accuracy_loop", "accuracy", code='''
+def accuracy(logits, labels):
+    right = 0
+    for row, label in zip(logits, labels):
+        right += int(torch.argmax(row) == label)
+    return right / len(labels)
+'''),
+    Alternative("accuracy_softmax_float64", "accuracy", code='''
+def accuracy(logits, labels):
+    return float(torch.eq(torch.softmax(logits.double(), -1).argmax(-1), labels).double().mean())
+'''),
+    Alternative("ce_max_subtraction", "cross_entropy", code='''
+def cross_entropy(logits, labels):
+    m = logits.max(dim=1, keepdim=True).values
+    log_probs = logits - m - torch.log(torch.exp(logits - m).sum(dim=1, keepdim=True))
+    return -log_probs[torch.arange(len(labels)), labels].mean()
+'''),
+    Alternative("ce_log_softmax_onehot", "cross_entropy", code='''
+def cross_entropy(logits, labels):
+    onehot = F.one_hot(labels, logits.shape[1]).to(logits.dtype)
+    return -(onehot * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
+'''),
+    Alternative("ce_loop", "cross_entropy", code='''
+def cross_entropy(logits, labels):
+    total = 0.0
+    for row, y in zip(logits, labels):
+        total = total + torch.logsumexp(row, 0) - row[y]
+    return total / len(labels)
+'''),
+]
