@@ -13,3 +13,14 @@ if "VAE_COURSE_DATA" not in os.environ and _shared.is_dir():
 # nbval runs the source notebooks in quick mode.
 os.environ.setdefault("VAE_COURSE_QUICK", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+def pytest_collection_modifyitems(items):
+    """Under pytest-xdist (--dist loadgroup) all cells of a notebook must run in one worker:
+    they share one kernel."""
+    import pytest
+
+    for item in items:
+        path = str(item.path)
+        if path.endswith(".ipynb"):
+            item.add_marker(pytest.mark.xdist_group(name=path))

@@ -53,6 +53,9 @@ def submit(course_dir: Path, student: str, assignment: str, notebook: Path) -> P
     return target
 
 
+DEMO_STUDENTS = ("reference", "blank")
+
+
 def demo_submissions(course_dir: Path, assignment: str) -> None:
     """Two demonstration students: ``reference`` hands in the solution notebook, ``blank`` the
     untouched student version."""
