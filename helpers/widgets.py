@@ -1,0 +1,68 @@
+"""Interactive explorers (ipywidgets) for the companion notebooks."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import torch
+
+from .checks import check_positive_int
+from .plots import _as_images
+
+
+class LatentExplorer:
+    """Sliders for each latent coordinate and the decoded image, redrawn on every change.
+
+    ``decode`` maps a latent batch ``(1, z_dim)`` to an image batch (``(1, H*W)``, ``(1, H, W)``
+    or ``(1, 1, H, W)``) with values in [0, 1]. ``explorer.widget`` is what a notebook displays;
+    ``explorer.set(z)`` moves the sliders from code.
+    """
+
+    def __init__(self, decode: Callable[[torch.Tensor], torch.Tensor], z_dim: int, *, low: float = -3.0,
+                 high: float = 3.0, step: float = 0.1, names: list[str] | None = None, image_shape=None):
+        check_positive_int(z_dim, "z_dim")
+        if not callable(decode):
+            raise TypeError(f"decode must be a function of a latent batch, got {type(decode).__name__}")
+        if not low < high:
+            raise ValueError(f"low must be below high, got low={low}, high={high}")
+        names = names or [f"z{i + 1}" for i in range(z_dim)]
+        if len(names) != z_dim:
+            raise ValueError(f"got {len(names)} names for {z_dim} latent coordinates")
+        self.decode, self.image_shape = decode, image_shape
+        self.sliders = [widgets.FloatSlider(value=0.0, min=low, max=high, step=step, description=name,
+                                            continuous_update=False) for name in names]
+        self.output = widgets.Output()
+        for slider in self.sliders:
+            slider.observe(lambda _change: self.draw(), names="value")
+        self.widget = widgets.HBox([widgets.VBox(self.sliders), self.output])
+        self.draw()
+
+    @property
+    def z(self) -> torch.Tensor:
+        return torch.tensor([[s.value for s in self.sliders]], dtype=torch.float32)
+
+    def set(self, z) -> None:
+        values = torch.as_tensor(z, dtype=torch.float32).flatten().tolist()
+        if len(values) != len(self.sliders):
+            raise ValueError(f"z has {len(values)} coordinates, the explorer {len(self.sliders)}")
+        for slider, value in zip(self.sliders, values, strict=True):
+            slider.value = value
+
+    def image(self) -> torch.Tensor:
+        with torch.no_grad():
+            out = self.decode(self.z)
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(f"decode must return a tensor, got {type(out).__name__}")
+        return _as_images(out, self.image_shape)[0]
+
+    def draw(self) -> None:
+        image = self.image()
+        with self.output:
+            self.output.clear_output(wait=True)
+            fig, ax = plt.subplots(figsize=(2.5, 2.5))
+            ax.imshow(image, cmap="gray", vmin=0.0, vmax=1.0)
+            ax.set_title("z = (" + ", ".join(f"{v:.1f}" for v in self.z[0].tolist()) + ")", fontsize=8)
+            ax.axis("off")
+            plt.show()
