@@ -274,7 +274,7 @@ def kl_normal(qm, qv, pm, pv):
         total = total + torch.log(sp / sq) + (sq ** 2 + (qm[..., j] - pm[..., j]) ** 2) / (2 * sp ** 2) - 0.5
     return total
 '''),
-    Alternative(name="kl_monte_carlo_free_float64_internal", cell="kl_normal", code='''
+    Alternative(name="kl_cross_entropy_minus_entropy_float64_internal", cell="kl_normal", code='''
 def kl_normal(qm, qv, pm, pv):
     # computed in float64 internally, returned in the input dtype; cross-entropy minus entropy
     dtype = torch.promote_types(qm.dtype, qv.dtype)
@@ -321,6 +321,12 @@ def posterior_linear_gaussian(x, W, b, sigma2):
     cov = 0.5 * (cov + cov.T)
     mean = (x - b) @ CinvW
     return mean, cov.expand(*mean.shape[:-1], *cov.shape)
+'''),
+    Alternative(name="post_plain_inverse_not_symmetrised", cell="posterior_linear_gaussian", code='''
+def posterior_linear_gaussian(x, W, b, sigma2):
+    cov = torch.inverse(torch.eye(W.shape[1], dtype=W.dtype) + W.T @ W / sigma2)
+    mean = torch.einsum("kj,dj,...d->...k", cov, W, x - b) / sigma2
+    return mean, cov
 '''),
     Alternative(name="post_solve_precision", cell="posterior_linear_gaussian", code='''
 def posterior_linear_gaussian(x, W, b, sigma2):
