@@ -13,6 +13,11 @@ if "VAE_COURSE_DATA" not in os.environ and _shared.is_dir():
 # nbval runs the source notebooks in quick mode.
 os.environ.setdefault("VAE_COURSE_QUICK", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Under pytest-xdist every worker (and the kernels and nbgrader runs it starts) shares the cores:
+# one thread each avoids OpenMP oversubscription, which slows everything down many times over.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 
 def pytest_collection_modifyitems(items):
