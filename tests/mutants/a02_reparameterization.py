@@ -244,6 +244,12 @@ def sample_gaussian(m, v):
     eps = torch.normal(torch.zeros(m.shape, dtype=torch.float64), torch.ones(m.shape, dtype=torch.float64))
     return (m.double() + torch.exp(0.5 * torch.log(v.double())) * eps).to(m.dtype)
 '''),
+    Alternative(name="sample_loop_over_rows", cell="sample_gaussian", code='''
+def sample_gaussian(m, v):
+    flat_m, flat_v = m.reshape(-1, m.shape[-1]), v.reshape(-1, v.shape[-1])
+    rows = [mi + vi.sqrt() * torch.randn(mi.shape, dtype=mi.dtype) for mi, vi in zip(flat_m, flat_v, strict=True)]
+    return torch.stack(rows).reshape(m.shape)
+'''),
     # ---- log_normal ------------------------------------------------------------------------------------------
     Alternative(name="log_normal_with_distributions", cell="log_normal", code='''
 def log_normal(x, m, v):
@@ -291,6 +297,14 @@ def log_mean_exp(x, dim):
 def log_mean_exp(x, dim):
     size = torch.tensor(float(x.size(dim)), dtype=torch.float64)
     return (torch.logsumexp(x.double(), dim) - torch.log(size)).to(x.dtype)
+'''),
+    Alternative(name="log_mean_exp_loop_logaddexp", cell="log_mean_exp", code='''
+def log_mean_exp(x, dim):
+    slices = x.unbind(dim)
+    total = slices[0]
+    for piece in slices[1:]:
+        total = torch.logaddexp(total, piece)
+    return total - math.log(len(slices))
 '''),
     # ---- score_function_gradient -------------------------------------------------------------------------------
     Alternative(name="score_surrogate_with_distributions", cell="score_function_gradient", code='''
