@@ -24,7 +24,7 @@ demo: $(STAMP)
 
 ## test: the whole test suite (helpers, notebooks under nbval, release sync, leaks, pipeline, mutants)
 test: $(STAMP)
-	$(RUN) $(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(RUN) $(BIN)/python -m pytest -n 2 --dist loadscope
 
 ## release: regenerate the student versions in release/ from source/
 release: $(STAMP)

@@ -19,13 +19,3 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     os.environ.setdefault("MKL_NUM_THREADS", "1")
 
-
-def pytest_collection_modifyitems(items):
-    """Under pytest-xdist (--dist loadgroup) all cells of a notebook must run in one worker:
-    they share one kernel."""
-    import pytest
-
-    for item in items:
-        path = str(item.path)
-        if path.endswith(".ipynb"):
-            item.add_marker(pytest.mark.xdist_group(name=path))
