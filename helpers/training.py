@@ -90,9 +90,10 @@ def fit(model: torch.nn.Module, loss_fn: Callable, batches: Iterable, optimizer:
     checkpoint_epochs = set(checkpoint_epochs)
     if checkpoint_epochs and checkpoint_dir is None:
         raise ValueError("checkpoint_epochs needs a checkpoint_dir to save into")
+    batch_limit = quick_batches if quick_mode() else None  # read once, not per batch
     per_epoch = len(batches) if hasattr(batches, "__len__") else None
-    if quick_mode() and per_epoch is not None:
-        per_epoch = min(per_epoch, quick_batches)
+    if batch_limit is not None and per_epoch is not None:
+        per_epoch = min(per_epoch, batch_limit)
     total = iterations if iterations is not None else (epochs * per_epoch if per_epoch else None)
 
     history, step, epoch = History(), 0, 0
@@ -103,7 +104,7 @@ def fit(model: torch.nn.Module, loss_fn: Callable, batches: Iterable, optimizer:
         epoch += 1
         sums, count = {}, 0
         for b, batch in enumerate(batches):
-            if (quick_mode() and b >= quick_batches) or (iterations is not None and step >= iterations):
+            if (batch_limit is not None and b >= batch_limit) or (iterations is not None and step >= iterations):
                 break
             loss, metrics = _split_loss(loss_fn(model, _to_device(batch, device)))
             if not torch.isfinite(loss):

@@ -5,7 +5,6 @@ generate the student version (it must equal the committed release/), autograde t
 One test class per assignment, so that ``pytest -n 2 --dist loadscope`` spreads them over workers.
 """
 
-import json
 import subprocess
 import sys
 
@@ -21,11 +20,6 @@ def course(request, tmp_path_factory):
     course_dir = pipeline.course_copy(tmp_path_factory.mktemp(f"course_{assignment}"))
     pipeline.generate(course_dir, assignment)
     return course_dir, assignment
-
-
-def _comparable(path):
-    """A notebook's JSON without what a regeneration may legitimately change (nothing, today)."""
-    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _validate(course_dir, notebook):
@@ -44,7 +38,7 @@ class PipelineSuite:
         fresh = course_dir / "release" / assignment / f"{assignment}.ipynb"
         committed = nbs.release_notebook(assignment)
         assert committed.exists(), f"release/{assignment} is missing: run `make release`"
-        assert _comparable(fresh) == _comparable(committed), (
+        assert nbs.load(fresh) == nbs.load(committed), (
             f"release/{assignment} is out of date with source/: run `make release` and commit it")
         extra = {p.name for p in committed.parent.iterdir()} - {p.name for p in fresh.parent.iterdir()}
         assert not extra, f"release/{assignment} holds files that generate_assignment does not make: {extra}"

@@ -84,17 +84,15 @@ def test_helpers_holds_no_graded_solution():
     graded = set()
     for assignment in nbs.assignments():
         graded |= _graded_names(nbs.load(nbs.source_notebook(assignment)))
-    defined = set()
+    defined, helper_lines = set(), set()
     for path in (nbs.REPO_ROOT / "helpers").rglob("*.py"):
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        defined |= {n.name for n in ast.walk(tree) if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        text = path.read_text(encoding="utf-8")
+        defined |= {n.name for n in ast.walk(ast.parse(text)) if isinstance(n, ast.FunctionDef | ast.ClassDef)}
+        helper_lines |= {line.strip() for line in text.splitlines()}
     clash = graded & defined
     assert not clash, f"helpers/ defines graded functions or classes: {sorted(clash)}"
     # Nor the solution code itself: a region whose lines mostly reappear in helpers/ was copied
     # (single generic lines such as `generator = torch.Generator().manual_seed(seed)` may repeat).
-    helper_lines = set()
-    for path in (nbs.REPO_ROOT / "helpers").rglob("*.py"):
-        helper_lines |= {line.strip() for line in path.read_text(encoding="utf-8").splitlines()}
     for assignment in nbs.assignments():
         for cell in nbs.load(nbs.source_notebook(assignment))["cells"]:
             region = nbs.marked_lines({"cells": [cell]}, "BEGIN SOLUTION", "END SOLUTION")
