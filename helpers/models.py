@@ -30,14 +30,19 @@ def _flat_input(x, in_dim: int, name: str = "x") -> torch.Tensor:
     )
 
 
-def _tanh_mlp(in_dim: int, hidden, out_dim: int) -> nn.Sequential:
-    """Linear layers with tanh between them; ``hidden`` is one width or a sequence of widths."""
+ACTIVATIONS = {"tanh": nn.Tanh, "elu": nn.ELU, "relu": nn.ReLU, "softplus": nn.Softplus}
+
+
+def _mlp(in_dim: int, hidden, out_dim: int, activation: str) -> nn.Sequential:
+    """Linear layers with ``activation`` between them; ``hidden`` is one width or a sequence of widths."""
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}, got {activation!r}")
     widths = [hidden] if isinstance(hidden, int) else list(hidden)
     for i, width in enumerate(widths):
         check_positive_int(width, f"hidden[{i}]")
     layers, previous = [], in_dim
     for width in widths:
-        layers += [nn.Linear(previous, width), nn.Tanh()]
+        layers += [nn.Linear(previous, width), ACTIVATIONS[activation]()]
         previous = width
     return nn.Sequential(*layers, nn.Linear(previous, out_dim))
 
@@ -52,15 +57,17 @@ def _check_latent(z, z_dim: int) -> torch.Tensor:
 class MLPEncoder(nn.Module):
     """``x -> tanh(W1 x + b1) -> (mean, log_variance)``: the encoder of the AEVB paper.
 
-    ``hidden`` is the width of the tanh layer, or a sequence of widths for a deeper MLP.
+    ``hidden`` is the width of the hidden layer, or a sequence of widths for a deeper MLP;
+    ``activation`` is ``"tanh"`` (the AEVB paper's), ``"elu"``, ``"relu"`` or ``"softplus"``.
     """
 
-    def __init__(self, in_dim: int = 784, hidden: int | Sequence[int] = 400, z_dim: int = 20):
+    def __init__(self, in_dim: int = 784, hidden: int | Sequence[int] = 400, z_dim: int = 20,
+                 activation: str = "tanh"):
         super().__init__()
         check_positive_int(in_dim, "in_dim")
         check_positive_int(z_dim, "z_dim")
         self.in_dim, self.z_dim = in_dim, z_dim
-        self.net = _tanh_mlp(in_dim, hidden, 2 * z_dim)
+        self.net = _mlp(in_dim, hidden, 2 * z_dim, activation)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         mean, log_variance = self.net(_flat_input(x, self.in_dim)).chunk(2, dim=-1)
@@ -70,15 +77,17 @@ class MLPEncoder(nn.Module):
 class MLPDecoder(nn.Module):
     """``z -> tanh(W1 z + b1) -> W2 h + b2``: ``out_dim`` values per latent (flat images).
 
-    ``hidden`` is the width of the tanh layer, or a sequence of widths for a deeper MLP.
+    ``hidden`` is the width of the hidden layer, or a sequence of widths for a deeper MLP;
+    ``activation`` as for :class:`MLPEncoder`.
     """
 
-    def __init__(self, z_dim: int = 20, hidden: int | Sequence[int] = 400, out_dim: int = 784):
+    def __init__(self, z_dim: int = 20, hidden: int | Sequence[int] = 400, out_dim: int = 784,
+                 activation: str = "tanh"):
         super().__init__()
         check_positive_int(z_dim, "z_dim")
         check_positive_int(out_dim, "out_dim")
         self.z_dim, self.out_dim = z_dim, out_dim
-        self.net = _tanh_mlp(z_dim, hidden, out_dim)
+        self.net = _mlp(z_dim, hidden, out_dim, activation)
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         return self.net(_check_latent(z, self.z_dim))

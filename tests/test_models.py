@@ -25,6 +25,13 @@ def test_mlp_uses_tanh_hidden_layers():
     assert layers == ["Linear", "Tanh", "Linear", "Tanh", "Linear"]
 
 
+def test_mlp_activation_can_be_chosen():
+    layers = [type(m).__name__ for m in models.MLPDecoder(z_dim=3, hidden=(10, 10), activation="elu").net]
+    assert layers == ["Linear", "ELU", "Linear", "ELU", "Linear"]
+    with pytest.raises(ValueError, match="activation must be one of"):
+        models.MLPEncoder(activation="sigmoid")
+
+
 def test_conv_decoder_starts_with_a_linear_layer_from_the_latent():
     first = models.ConvDecoder(z_dim=7).net[0]
     assert isinstance(first, torch.nn.Linear) and first.in_features == 7
