@@ -71,6 +71,7 @@ def _to_device(batch, device):
 def fit(model: torch.nn.Module, loss_fn: Callable, batches: Iterable, optimizer: torch.optim.Optimizer,
         *, epochs: int | None = None, iterations: int | None = None,
         evaluate: Callable[[torch.nn.Module], dict] | None = None,
+        after_step: Callable[[torch.nn.Module], None] | None = None,
         checkpoint_dir: str | Path | None = None, checkpoint_epochs: Iterable[int] = (),
         device=None, progress: bool = True, desc: str = "training",
         quick_batches: int = QUICK_BATCHES) -> History:
@@ -78,8 +79,10 @@ def fit(model: torch.nn.Module, loss_fn: Callable, batches: Iterable, optimizer:
 
     After every epoch (a full pass, or the last partial one) the mean training loss and metrics
     are recorded, ``evaluate(model)`` (run in eval mode without gradients) adds its dict, and
-    the model is checkpointed when the epoch is in ``checkpoint_epochs``. In quick mode each
-    epoch stops after ``quick_batches`` batches.
+    the model is checkpointed when the epoch is in ``checkpoint_epochs``. ``after_step(model)``,
+    if given, runs after every optimiser step: e.g. ``AveragedModel.update_parameters`` to keep
+    an exponential moving average of the weights. In quick mode each epoch stops after
+    ``quick_batches`` batches.
     """
     if (epochs is None) == (iterations is None):
         raise ValueError("give exactly one of epochs= or iterations=")
@@ -116,13 +119,15 @@ def fit(model: torch.nn.Module, loss_fn: Callable, batches: Iterable, optimizer:
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
+            if after_step is not None:
+                after_step(model)
             step, count = step + 1, count + 1
             value = loss.item()
             running = value if running is None else 0.95 * running + 0.05 * value
             for key, metric in {"loss": value, **metrics}.items():
                 sums[key] = sums.get(key, 0.0) + float(metric)
             bar.update(1)
-            bar.set_postfix(epoch=epoch, loss=f"{running:.4g}")
+            bar.set_postfix(epoch=epoch, loss=f"{running:.4g}", refresh=False)  # shown at the bar's own pace
         if count == 0:
             break
         record = {"epoch": epoch, "iteration": step, **{k: v / count for k, v in sums.items()}}

@@ -46,6 +46,23 @@ def test_fit_iterations_stops_exactly(monkeypatch):
     assert history["iteration"] == [4, 8, 10]
 
 
+def test_after_step_keeps_an_exponential_moving_average(monkeypatch):
+    monkeypatch.delenv("VAE_COURSE_QUICK", raising=False)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    x, y = _problem()
+    averaged = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(0.9))
+    seen = []
+    fit(model, _loss, data.Batches(x, y, batch_size=16), torch.optim.SGD(model.parameters(), lr=0.05),
+        iterations=10, progress=False, after_step=lambda m: (seen.append(m), averaged.update_parameters(m)))
+    assert len(seen) == 10 and all(m is model for m in seen)
+    assert int(averaged.n_averaged) == 10
+    assert not torch.equal(averaged.module.weight, model.weight)  # it lags behind the last step
+
+
 def test_quick_mode_shrinks_epochs_not_code(monkeypatch):
     monkeypatch.setenv("VAE_COURSE_QUICK", "1")
     model = nn.Linear(3, 1)
