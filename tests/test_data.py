@@ -55,6 +55,12 @@ def test_binarization():
     assert abs(static.mean().item() - 0.3) < 6 * (0.3 * 0.7 / static.numel()) ** 0.5
     a, b = data.binarize_dynamic(images), data.binarize_dynamic(images)
     assert not torch.equal(a, b)
+    assert set(a.unique().tolist()) <= {0.0, 1.0} and a.dtype == images.dtype
+    assert abs(a.mean().item() - 0.3) < 6 * (0.3 * 0.7 / a.numel()) ** 0.5
+    edges = torch.tensor([[0.0, 1.0] * 392], dtype=torch.float64).expand(50, -1)
+    assert torch.equal(data.binarize_dynamic(edges), edges)  # p = 0 and p = 1 are exact
+    same = [data.binarize_dynamic(images, generator=torch.Generator().manual_seed(3)) for _ in range(2)]
+    assert torch.equal(*same)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         data.binarize_dynamic(images * 255)
     with pytest.raises(TypeError, match="floating"):
