@@ -6,11 +6,11 @@ from tools.mutation import Alternative, Mutant
 # The VAE class is one solution cell: a mutant replaces one method and keeps the other two.
 _HEAD = """
 class VAE(nn.Module):
-    def __init__(self, z_dim=10, hidden=(300, 300), x_dim=784):
+    def __init__(self, z_dim=10, hidden=(300, 300), x_dim=784, activation="tanh"):
         super().__init__()
         self.z_dim, self.x_dim = z_dim, x_dim
-        self.encoder = MLPEncoder(x_dim, hidden, z_dim)
-        self.decoder = MLPDecoder(z_dim, hidden, x_dim)
+        self.encoder = MLPEncoder(x_dim, hidden, z_dim, activation)
+        self.decoder = MLPDecoder(z_dim, hidden, x_dim, activation)
 """
 
 ELBO = """
@@ -569,11 +569,11 @@ from torch.distributions import Bernoulli, Independent, Normal, kl_divergence
 
 
 class VAE(nn.Module):
-    def __init__(self, z_dim=10, hidden=(300, 300), x_dim=784):
+    def __init__(self, z_dim=10, hidden=(300, 300), x_dim=784, activation="tanh"):
         super().__init__()
         self.z_dim, self.x_dim = z_dim, x_dim
-        self.encoder = MLPEncoder(x_dim, hidden, z_dim)
-        self.decoder = MLPDecoder(z_dim, hidden, x_dim)
+        self.encoder = MLPEncoder(x_dim, hidden, z_dim, activation)
+        self.decoder = MLPDecoder(z_dim, hidden, x_dim, activation)
 
     def _q(self, x):
         mu, logvar = self.encoder(x)
@@ -608,11 +608,11 @@ class VAE(nn.Module):
         cell="VAE",
         code="""
 class VAE(nn.Module):
-    def __init__(self, z_dim=10, hidden=(300, 300), x_dim=784):
+    def __init__(self, z_dim=10, hidden=(300, 300), x_dim=784, activation="tanh"):
         super().__init__()
         self.z_dim, self.x_dim = z_dim, x_dim
-        self.encoder = MLPEncoder(x_dim, hidden, z_dim)
-        self.decoder = MLPDecoder(z_dim, hidden, x_dim)
+        self.encoder = MLPEncoder(x_dim, hidden, z_dim, activation)
+        self.decoder = MLPDecoder(z_dim, hidden, x_dim, activation)
 
     def negative_elbo_bound(self, x):
         mu, logvar = self.encoder(x)
