@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to alembic: the environment's bin/ must be on PATH.
 RUN := PATH="$(BIN):$$PATH"
 
-.PHONY: demo test release lint bench clean-outputs clean venv
+.PHONY: demo test release lint bench bench-full clean-outputs clean venv
 
 venv: $(STAMP)
 
@@ -37,6 +37,11 @@ lint: $(STAMP)
 ## bench: input-pipeline benchmark (in-memory batches vs DataLoader + ToTensor)
 bench: $(STAMP)
 	$(RUN) $(BIN)/python benchmarks/input_pipeline.py
+
+## bench-full: run one assignment in full mode (the student's) and print its wall time: make bench-full A=03_vae
+A ?= 03_vae
+bench-full: $(STAMP)
+	$(RUN) $(BIN)/python benchmarks/full_mode.py $(A)
 
 ## clean-outputs: strip outputs from the source notebooks before committing
 clean-outputs: $(STAMP)
