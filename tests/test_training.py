@@ -13,15 +13,20 @@ def _problem(n=64):
     return x, y
 
 
+@pytest.fixture
+def full_mode(monkeypatch):
+    """Quick mode off, whatever the environment says."""
+    monkeypatch.delenv("VAE_COURSE_QUICK", raising=False)
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+
+
 def _loss(model, batch):
     x, y = batch
     loss = ((model(x) - y) ** 2).mean()
     return loss, {"abs_error": (model(x) - y).abs().mean().item()}
 
 
-def test_fit_epochs_learns_and_records_history(monkeypatch):
-    monkeypatch.delenv("VAE_COURSE_QUICK", raising=False)
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+def test_fit_epochs_learns_and_records_history(full_mode):
     torch.manual_seed(0)
     model = nn.Linear(3, 1)
     x, y = _problem()
@@ -36,9 +41,7 @@ def test_fit_epochs_learns_and_records_history(monkeypatch):
         history["accuracy"]
 
 
-def test_fit_iterations_stops_exactly(monkeypatch):
-    monkeypatch.delenv("VAE_COURSE_QUICK", raising=False)
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+def test_fit_iterations_stops_exactly(full_mode):
     model = nn.Linear(3, 1)
     x, y = _problem()
     history = fit(model, _loss, data.Batches(x, y, batch_size=16), torch.optim.SGD(model.parameters(), lr=0.01),
@@ -46,9 +49,7 @@ def test_fit_iterations_stops_exactly(monkeypatch):
     assert history["iteration"] == [4, 8, 10]
 
 
-def test_after_step_keeps_an_exponential_moving_average(monkeypatch):
-    monkeypatch.delenv("VAE_COURSE_QUICK", raising=False)
-    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+def test_after_step_keeps_an_exponential_moving_average(full_mode):
     from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 
     torch.manual_seed(0)
