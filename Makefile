@@ -41,7 +41,7 @@ bench: $(STAMP)
 ## bench-full: run one assignment in full mode (the student's) and print its wall time: make bench-full A=03_vae
 A ?= 03_vae
 bench-full: $(STAMP)
-	$(RUN) $(BIN)/python benchmarks/full_mode.py $(A)
+	$(RUN) $(BIN)/python -m benchmarks.full_mode $(A)
 
 ## clean-outputs: strip outputs from the source notebooks before committing
 clean-outputs: $(STAMP)

@@ -5,16 +5,14 @@ synthetic one in torchvision's raw layout (idx files: 2,000 training and 1,000 t
 blocky pattern per class plus noise) and executes the whole source notebook on it in quick mode.
 """
 
-import shutil
 import struct
 from pathlib import Path
 
-import nbformat
 import numpy as np
-from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOK = ROOT / "source" / "03_vae" / "03_vae.ipynb"
+from tools import notebooks as nbs
+
+NOTEBOOK = nbs.source_notebook("03_vae")
 
 
 def _write_idx(path: Path, array: np.ndarray) -> None:
@@ -43,28 +41,18 @@ def _set_dataset(nb, value: str) -> None:
     cells[0].source = f'DATASET = "{value}"'
 
 
-def _text(cell) -> str:
-    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
-
-
 def _images(cell) -> int:
     return sum("image/png" in o.get("data", {}) for o in cell.get("outputs", []))
 
 
-def test_whole_notebook_runs_on_fashion_mnist(tmp_path, monkeypatch):
+def test_whole_notebook_runs_on_fashion_mnist(tmp_path):
     _synthetic_fashion(tmp_path / "data")
-    monkeypatch.setenv("VAE_COURSE_DATA", str(tmp_path / "data"))
-    monkeypatch.setenv("VAE_COURSE_QUICK", "1")
-    monkeypatch.delenv("MPLBACKEND", raising=False)  # the kernel's own inline backend, so figures are outputs
     work = tmp_path / "03_vae"
     work.mkdir()
-    shutil.copy(NOTEBOOK, work / NOTEBOOK.name)
-    nb = nbformat.read(work / NOTEBOOK.name, as_version=4)
-    _set_dataset(nb, "fashion_mnist")
+    nb = nbs.execute_copy(NOTEBOOK, work, env={"VAE_COURSE_DATA": str(tmp_path / "data"), "VAE_COURSE_QUICK": "1"},
+                          edit=lambda nb: _set_dataset(nb, "fashion_mnist"), timeout=600)
 
-    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(work)}}).execute()
-
-    everything = "\n".join(_text(c) for c in nb.cells)
+    everything = "\n".join(nbs.printed(c) for c in nb.cells)
     assert "fashion_mnist: 2000 training images" in everything
     assert "not available" not in everything
     experiment_5 = next(c for c in nb.cells if c.cell_type == "code" and "FASHION_ITERATIONS" in c.source)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -81,3 +84,37 @@ def marked_lines(nb: dict, begin: str, end: str) -> list[str]:
             elif inside:
                 lines.append(line)
     return lines
+
+
+def printed(cell: dict) -> str:
+    """What an executed code cell printed (its stream outputs)."""
+    return "".join(o.get("text", "") for o in cell.get("outputs", []) if o.get("output_type") == "stream")
+
+
+def execute_copy(notebook: Path, folder: Path, *, env: dict[str, str | None] | None = None,
+                 edit: Callable | None = None, timeout: int | None = None):
+    """Execute a copy of ``notebook`` in ``folder`` (its files, e.g. checkpoints, land there).
+
+    The kernel gets this process's environment with ``env`` applied (a ``None`` value removes the
+    variable) and without ``MPLBACKEND``, so that figures become outputs through the kernel's own
+    inline backend. ``edit(nb)`` may change the copy's cells before it runs. Returns the executed
+    notebook (an ``nbformat`` node), with every cell's timing in its metadata.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+
+    folder = Path(folder)
+    target = folder / Path(notebook).name
+    shutil.copy(notebook, target)
+    nb = nbformat.read(target, as_version=4)
+    if edit is not None:
+        edit(nb)
+    kernel_env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
+    for key, value in (env or {}).items():
+        if value is None:
+            kernel_env.pop(key, None)
+        else:
+            kernel_env[key] = value
+    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(folder)}})
+    client.execute(env=kernel_env)
+    return nb
