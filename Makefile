@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to alembic: the environment's bin/ must be on PATH.
 RUN := PATH="$(BIN):$$PATH"
 
-.PHONY: demo test release lint bench bench-full clean-outputs clean venv
+.PHONY: demo test release lint leaks rubrics syllabus bench bench-full clean-outputs clean venv
 
 venv: $(STAMP)
 
@@ -33,6 +33,10 @@ release: $(STAMP)
 ## lint: ruff on the Python code and the notebooks
 lint: $(STAMP)
 	$(BIN)/ruff check .
+
+## leaks: list every graded line (in any spelling) that visible code, companions or helpers/ hold
+leaks: $(STAMP)
+	$(RUN) $(BIN)/python -m tools.leaks
 
 ## bench: input-pipeline benchmark (in-memory batches vs DataLoader + ToTensor)
 bench: $(STAMP)

@@ -1,10 +1,12 @@
-"""Nothing leaks: release/ holds no solution and no hidden test; helpers/ holds no graded solution."""
+"""Nothing leaks: release/ holds no solution and no hidden test; no notebook's visible code and no
+module of helpers/ holds a graded line of any assignment (``-k leaks`` runs those checks alone)."""
 
 import ast
 import re
 
 import pytest
 
+from tools import leaks
 from tools import notebooks as nbs
 
 MARKERS = ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "END HIDDEN TESTS",
@@ -80,7 +82,36 @@ def test_every_stub_raises_not_implemented(assignment):
     assert stubs, f"release/{assignment} has no exercise"
 
 
-def test_helpers_holds_no_graded_solution():
+@pytest.fixture(scope="module")
+def course_leaks():
+    """Every graded line of every assignment found in visible code (tools.leaks), computed once."""
+    return leaks.find_leaks(*leaks.course_units())
+
+
+LEAK_HELP = (
+    "Visible code (what release/ shows: code outside SOLUTION and HIDDEN TESTS regions, and code spans in "
+    "markdown), companion notebooks and helpers/ must not contain a graded line of any assignment, in any "
+    "spelling. Compute it another way (torch.distributions, a closed form the exercise does not ask for), call "
+    "the student's function, or move the check into a hidden test. `python -m tools.leaks` (make leaks) lists "
+    "every leak."
+)
+
+
+def _visible_places():
+    return [*nbs.assignments(), "notebooks"]
+
+
+@pytest.mark.parametrize("place", _visible_places())
+def test_leaks_no_visible_code_holds_a_graded_line(place, course_leaks):
+    """No notebook's visible code holds a graded line of any assignment (its own included)."""
+    folder = "notebooks/" if place == "notebooks" else f"source/{place}/"
+    found = [leak for leak in course_leaks if leak.visible.unit.where.startswith(folder)]
+    where = "notebooks/*.ipynb" if place == "notebooks" else f"release/{place} (source cells, same indices)"
+    if found:
+        pytest.fail(f"{where} shows graded code:\n{leaks.format_leaks(found)}\n{LEAK_HELP}", pytrace=False)
+
+
+def test_leaks_helpers_hold_no_graded_solution(course_leaks):
     graded = set()
     for assignment in nbs.assignments():
         graded |= _graded_names(nbs.load(nbs.source_notebook(assignment)))
@@ -91,8 +122,12 @@ def test_helpers_holds_no_graded_solution():
         helper_lines |= {line.strip() for line in text.splitlines()}
     clash = graded & defined
     assert not clash, f"helpers/ defines graded functions or classes: {sorted(clash)}"
-    # Nor the solution code itself: a region whose lines mostly reappear in helpers/ was copied
-    # (single generic lines such as `generator = torch.Generator().manual_seed(seed)` may repeat).
+    # Nor the solution code, in any spelling (tools.leaks) ...
+    found = [leak for leak in course_leaks if leak.visible.unit.where.startswith("helpers/")]
+    if found:
+        pytest.fail(f"helpers/ holds graded code:\n{leaks.format_leaks(found)}\n{LEAK_HELP}", pytrace=False)
+    # ... nor most lines of a solution region verbatim (single generic lines such as
+    # `generator = torch.Generator().manual_seed(seed)` may repeat).
     for assignment in nbs.assignments():
         for cell in nbs.load(nbs.source_notebook(assignment))["cells"]:
             region = nbs.marked_lines({"cells": [cell]}, "BEGIN SOLUTION", "END SOLUTION")

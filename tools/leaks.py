@@ -561,10 +561,13 @@ class Unit:
     grade_id: str | None = None
     globals: dict[str, str] = field(default_factory=dict)
     defined: set[str] = field(default_factory=set)
+    markdown: bool = False   # the code spans of a markdown cell
 
     @property
     def label(self) -> str:
-        return f"{self.where} cell {self.cell}" if self.cell is not None else self.where
+        if self.cell is None:
+            return self.where
+        return f"{self.where} cell {self.cell}" + (" (markdown, code spans)" if self.markdown else "")
 
     def tree(self) -> ast.Module:
         try:
@@ -651,7 +654,8 @@ def notebook_units(path: Path, root: Path = nbs.REPO_ROOT) -> list[Unit]:
                 continue
         else:
             continue
-        units.append(Unit(where, index, text, solution, hidden, nbs.grade_id(cell), imported, defined))
+        units.append(Unit(where, index, text, solution, hidden, nbs.grade_id(cell), imported, defined,
+                          markdown=cell["cell_type"] == "markdown"))
     return units
 
 
@@ -833,7 +837,8 @@ def format_leaks(leaks: list[Leak]) -> str:
     for (label, line), group in paragraphs.items():
         out.append(f"{label}, line {line}: {group[0].visible_line}")
         for leak in group:
-            out.append(f"    = {leak.graded_function} (weight {leak.matched.weight}): {leak.graded_line}")
+            out.append(f"    is graded code of {leak.graded_function} "
+                       f"(weight {leak.matched.weight}): {leak.graded_line}")
     return "\n".join(out)
 
 
