@@ -38,6 +38,10 @@ lint: $(STAMP)
 leaks: $(STAMP)
 	$(RUN) $(BIN)/python -m tools.leaks
 
+## rubrics: grading sheets for teaching assistants (question, points, model answer, rubric) in rubrics/
+rubrics: $(STAMP)
+	$(RUN) $(BIN)/python -m tools.rubrics
+
 ## bench: input-pipeline benchmark (in-memory batches vs DataLoader + ToTensor)
 bench: $(STAMP)
 	$(RUN) $(BIN)/python benchmarks/input_pipeline.py
