@@ -42,6 +42,10 @@ leaks: $(STAMP)
 rubrics: $(STAMP)
 	$(RUN) $(BIN)/python -m tools.rubrics
 
+## syllabus: rewrite the syllabus table of README.md from the notebooks (points) and tools/syllabus.py
+syllabus: $(STAMP)
+	$(BIN)/python -m tools.syllabus
+
 ## bench: input-pipeline benchmark (in-memory batches vs DataLoader + ToTensor)
 bench: $(STAMP)
 	$(RUN) $(BIN)/python benchmarks/input_pipeline.py
