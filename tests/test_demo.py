@@ -5,6 +5,8 @@ The end-to-end test runs the real nbgrader pipeline (tools.pipeline) on a tiny m
 assignment with one exercise, one test cell, and a cell that reads a data file that is not there.
 """
 
+import contextlib
+import io
 import shutil
 
 import nbformat
@@ -63,9 +65,6 @@ def tiny_course(tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo_run(tiny_course):
     """``python -m tools.demo --course <tiny course>``, its exit status and what it printed."""
-    import contextlib
-    import io
-
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         status = demo.main(["--course", str(tiny_course)])

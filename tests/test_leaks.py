@@ -66,6 +66,9 @@ def test_closed_form_kl_respelled(copy):
     ("torch.randn(n, k)", "torch.randn(n, k, generator=g, dtype=torch.float64, device=d)"),
     ("F.softplus(l)", "torch.nn.functional.softplus(l)"),
     ("x > y", "y < x"),
+    ("(a - b).double().mean()", "(a - b).mean()"),                             # conversions change no value
+    ("float(x.sum())", "x.sum().item()"),
+    ("x.detach().clone().to(torch.float64).exp()", "torch.exp(x)"),
 ])
 def test_equivalent_spellings(copy, original):
     assert form(copy) == form(original)

@@ -15,7 +15,9 @@ are compared in a canonical form of their expressions:
 * sums and products are flattened, their numeric constants folded and their operands sorted;
   ``a - b`` is ``a + (-1) * b`` and an overall sign moves out of a sum and out of ``sum``/``mean``;
 * keyword arguments that do not change the mathematics (``dtype``, ``device``, ``generator``, ...)
-  are dropped and ``dim=`` becomes positional;
+  are dropped and ``dim=`` becomes positional; conversions (``.double()``, ``.detach()``,
+  ``.item()``, ``float(x)``) are transparent; a draw of noise (``torch.randn_like(mu)``) is
+  compared like a local ``eps``;
 * a local that is bound once, by ``name = expression``, is replaced by its expression (in the same
   cell or function), so a formula split over temporaries is still the formula.
 
@@ -65,6 +67,9 @@ PLUMBING = frozenset("""
     range tuple list dict enumerate zip tensor as_tensor isinstance print type iter next repeat permute
     broadcast_to stack cat zeros_like ones_like zeros ones
 """.split())
+# Conversions that change no value: x.double(), x.detach(), x.item(), float(x) are x.
+TRANSPARENT = frozenset("float double half long int bool item detach clone contiguous cpu cuda to numpy requires_grad_"
+                        " type_as".split())
 # Draws of noise: a call is a fresh random variable, compared like a local (eps).
 NOISE = frozenset("randn randn_like rand rand_like normal".split())
 # Keyword arguments that do not change the mathematics.
@@ -499,6 +504,8 @@ class Canonicaliser:
     def _function(self, name: str, args: list[Node], keywords: dict[str, Node], node) -> Node:
         if name in NOISE:
             return Node("local", f"~noise{id(node)}", (), node)
+        if name in TRANSPARENT and args and (len(args) == 1 or name in ("to", "type_as", "requires_grad_")):
+            return args[0]
         for key in ("dim", "axis"):
             if key in keywords and len(args) == 1:
                 args.append(keywords.pop(key))
