@@ -138,6 +138,11 @@ KL = '''def kl(mu, logvar):
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(-1)
     ### END SOLUTION
 '''
+LOG_DENSITY = '''def log_density(x, m, v):
+    ### BEGIN SOLUTION
+    return -0.5 * (math.log(2 * math.pi) + torch.log(v) + (x - m) ** 2 / v).sum(-1)
+    ### END SOLUTION
+'''
 TEST = '''z = sample(torch.zeros(3), torch.zeros(3))
 assert z.shape == (3,)
 ### BEGIN HIDDEN TESTS
@@ -149,9 +154,10 @@ _want = _m + torch.exp(0.5 * _lv) * torch.randn_like(_m)
 @pytest.fixture
 def course(tmp_path):
     _notebook(tmp_path / "source" / "a" / "a.ipynb", [
-        _cell("import torch\n"),
+        _cell("import math\nimport torch\n"),
         _cell(SAMPLER, "sample", solution=True),
         _cell(KL, "kl", solution=True),
+        _cell(LOG_DENSITY, "log_density", solution=True),
         _cell(TEST, "test_sample", grade=True),
         _cell("**Rubric:** ...", "answer_q", solution=True, grade=True, cell_type="markdown"),
     ])
@@ -206,7 +212,7 @@ def test_visible_code_of_the_same_notebook_counts(course):
     nb["cells"].append(_cell("z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)\n"))
     (course / "source" / "a" / "a.ipynb").write_text(json.dumps(nb))
     found = _leaks(course)
-    assert [(leak.visible.unit.where, leak.visible.unit.cell) for leak in found] == [("source/a/a.ipynb", 5)]
+    assert [(leak.visible.unit.where, leak.visible.unit.cell) for leak in found] == [("source/a/a.ipynb", 6)]
 
 
 @pytest.mark.parametrize("generic", [
@@ -226,3 +232,12 @@ def test_generic_lines_are_not_leaks(course, generic):
 def test_unparseable_cell_names_its_place(course):
     with pytest.raises(SyntaxError, match=r"source/b/b.ipynb cell 1"):
         _leaks(course, [_cell("%timeit f(x)\n")])
+
+
+def test_a_part_of_a_graded_line_counts_from_part_weight(course):
+    light = "d = (x - mu) ** 2 / var"                                        # weight 3: generic
+    heavy = "s = math.log(2 * math.pi) + torch.log(var) + (x - mu) ** 2 / var"  # the bracket of the line
+    assert _leaks(course, [_cell(light)]) == []
+    found = _leaks(course, [_cell(heavy)])
+    assert [leak.graded_function for leak in found] == ["a:log_density"]
+    assert found[0].matched.weight >= leaks.PART_WEIGHT
