@@ -47,6 +47,7 @@ def tiny_notebook():
         nbformat.v4.new_code_cell(TEST, metadata=_meta("test_double", grade=True, points=1)),
         nbformat.v4.new_code_cell(MISSING_DATA, metadata={"tags": ["experiment"]}),
         nbformat.v4.new_code_cell("print(double(21))"),
+        nbformat.v4.new_code_cell('raise ValueError("shown on purpose")', metadata={"tags": ["raises-exception"]}),
     ]
     nb = nbformat.v4.new_notebook(cells=cells)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -94,7 +95,9 @@ def test_blank_not_implemented_is_counted_other_errors_are_listed(demo_run, tiny
 
 def test_errors_are_read_from_the_autograded_notebooks(demo_run, tiny_course):
     reference = demo.cell_errors(tiny_course, ASSIGNMENT, "reference")
-    assert [(e.cell, e.kind) for e in reference] == [(3, "other")]
+    assert [(e.cell, e.kind) for e in reference] == [(3, "other")]   # not cell 5: it is meant to raise
+    executed = nbs.load(demo.autograded_notebook(tiny_course, "reference", ASSIGNMENT))
+    assert [o["ename"] for o in executed["cells"][5]["outputs"] if o["output_type"] == "error"] == ["ValueError"]
     grades = {g.student: g for g in pipeline.grades(tiny_course)}
     assert grades["reference"].auto_score == 1 and grades["blank"].auto_score == 0
 

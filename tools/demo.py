@@ -38,6 +38,10 @@ def format_table(grades: list[pipeline.Grade]) -> str:
     return "\n".join(lines)
 
 
+#: Cells with this tag are meant to raise; their errors are not listed.
+RAISES_TAG = "raises-exception"
+
+
 @dataclass(frozen=True)
 class CellError:
     """A cell of an autograded notebook whose output is an error."""
@@ -70,6 +74,8 @@ def cell_errors(course, assignment: str, student: str) -> list[CellError]:
     nb = nbs.load(path)
     errors = []
     for index, cell in enumerate(nb["cells"]):
+        if RAISES_TAG in cell.get("metadata", {}).get("tags", []):
+            continue  # meant to raise (nbval's convention), e.g. to show an error message
         for output in cell.get("outputs", []):
             if output.get("output_type") != "error":
                 continue
