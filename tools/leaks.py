@@ -315,9 +315,9 @@ class Scope:
         return None
 
 
-def _bindings(body: Iterable[ast.AST], lines_ok) -> tuple[dict[str, ast.expr], set[str]]:
-    """Names bound in a scope (without descending into nested functions): those bound exactly
-    once by ``name = expr`` on lines ``lines_ok`` accepts, and every bound name."""
+def _bindings(body: Iterable[ast.AST], lines_ok) -> dict[str, ast.expr]:
+    """The names of a scope (nested functions left out) bound exactly once, by ``name = expr`` on
+    a line ``lines_ok`` accepts: name -> expr."""
     counts: dict[str, int] = {}
     simple: dict[str, ast.expr] = {}
 
@@ -346,7 +346,7 @@ def _bindings(body: Iterable[ast.AST], lines_ok) -> tuple[dict[str, ast.expr], s
     for statement in body:
         visit(statement)
     once = {name: value for name, value in simple.items() if counts.get(name) == 1}
-    return once, set(counts)
+    return once
 
 
 def _function_args(node) -> list[ast.arg]:
@@ -717,7 +717,7 @@ def _expressions(unit: Unit, keep) -> list[Expression]:
         if isinstance(node, ast.stmt):
             roots.update(id(v) for v in _statement_values(node))
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            values, _ = _bindings(node.body if isinstance(node.body, list) else [node.body], lines_ok)
+            values = _bindings(node.body if isinstance(node.body, list) else [node.body], lines_ok)
             for arg in _function_args(node):
                 values.pop(arg.arg, None)
             inner = Scope(values, scope)
@@ -739,7 +739,7 @@ def _expressions(unit: Unit, keep) -> list[Expression]:
         for child in ast.iter_child_nodes(node):
             visit(child, scope, function)
 
-    module_values, _ = _bindings(tree.body, lines_ok)
+    module_values = _bindings(tree.body, lines_ok)
     visit_body(tree.body, Scope(module_values), "")
     return out
 
