@@ -111,6 +111,19 @@ def test_leaks_no_visible_code_holds_a_graded_line(place, course_leaks):
         pytest.fail(f"{where} shows graded code:\n{leaks.format_leaks(found)}\n{LEAK_HELP}", pytrace=False)
 
 
+@pytest.mark.parametrize("assignment", nbs.assignments())
+def test_leaks_check_reads_what_release_shows(assignment):
+    """The leak check reads the source's code outside the marked regions as the visible code: it
+    must be what nbgrader puts in release/ (compared as the canonical forms the check looks up)."""
+    def forms(units):
+        return {e.node.form for u in units for e in leaks.visible_expressions(u) if leaks.significant(e.node)}
+
+    source = forms(leaks.notebook_units(nbs.source_notebook(assignment)))
+    release = forms(leaks.notebook_units(nbs.release_notebook(assignment)))
+    assert source == release and source, (
+        f"visible code differs between source/ and release/{assignment}: run `make release`")
+
+
 def test_leaks_helpers_hold_no_graded_solution(course_leaks):
     graded = set()
     for assignment in nbs.assignments():

@@ -316,27 +316,29 @@ class Scope:
 
 
 def _bindings(body: Iterable[ast.AST], lines_ok) -> dict[str, ast.expr]:
-    """The names of a scope (nested functions left out) bound exactly once, by ``name = expr`` on
-    a line ``lines_ok`` accepts: name -> expr."""
+    """The names of a scope (nested functions left out) bound exactly once on the lines
+    ``lines_ok`` accepts, by ``name = expr``: name -> expr."""
     counts: dict[str, int] = {}
     simple: dict[str, ast.expr] = {}
 
-    def bind(name):
-        counts[name] = counts.get(name, 0) + 1
+    def bind(name, node):
+        # Only bindings the reader sees count (release/ shows no hidden test that rebinds a name).
+        if not hasattr(node, "lineno") or lines_ok(node):
+            counts[name] = counts.get(name, 0) + 1
 
     def visit(node):
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
             if not isinstance(node, ast.Lambda):
-                bind(node.name)
+                bind(node.name, node)
             return
         if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store | ast.Del):
-            bind(node.id)
+            bind(node.id, node)
         elif isinstance(node, ast.alias):
-            bind((node.asname or node.name).split(".")[0])
+            bind((node.asname or node.name).split(".")[0], node)
         elif isinstance(node, ast.arg):
-            bind(node.arg)
+            bind(node.arg, node)
         elif isinstance(node, ast.ExceptHandler) and node.name:
-            bind(node.name)
+            bind(node.name, node)
         if (isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)
                 and lines_ok(node)):
             simple[node.targets[0].id] = node.value
