@@ -166,6 +166,9 @@ class SandboxedKernelManager(AsyncKernelManager):
         args += ["--dir", "/etc"]
         for entry in ETC_ENTRIES:
             args += _ro_bind(Path("/etc") / entry)
+        # An empty, read-only course root (also when it sits under /tmp, as in the tests): only
+        # what is bound below shows through.
+        args += ["--tmpfs", str(course_root)]
         python_paths = {Path(sys.base_prefix), Path(sys.prefix), Path(sys.executable).parent.parent}
         readable = [*python_paths, *(p.resolve() for p in python_paths), helpers_dir(), data_root(course_root),
                     *(Path(p) for p in self.read_only_paths)]
@@ -177,6 +180,9 @@ class SandboxedKernelManager(AsyncKernelManager):
             args += ["--ro-bind", "/dev/null", str(notebook)]
         args += ["--ro-bind", os.path.realpath(self.connection_file), os.path.realpath(self.connection_file),
                  "--bind", self._socket_dir, self._socket_dir, "--chdir", str(workdir)]
+        # The folders bwrap made for the mount points live on the sandbox's own root: make it
+        # read-only too, so nothing but the working copy and /tmp takes a write.
+        args += ["--remount-ro", str(course_root), "--remount-ro", "/"]
         args += ["--clearenv"] + [a for name, value in self._kernel_env(env, workdir).items()
                                   for a in ("--setenv", name, value)]
         return args
