@@ -83,6 +83,10 @@ c.SandboxedKernelManager.cpu_time_limit = 1800
 # c.SandboxedKernelManager.read_only_paths = ["/srv/extra-data"]   # more the kernel may read
 # c.SandboxedKernelManager.allow_unsandboxed = True   # NEVER for real submissions: no protection
 
+# Autograded notebooks hold the hidden tests (nbgrader restores test cells from the gradebook):
+# not world-readable (nbgrader's default is 444) on a server where students have accounts.
+c.Autograde.permissions = 440
+
 # Outputs kept in autograded notebooks and feedback (tools/grading/outputs.py).
 c.CapOutputs.max_cell_chars = 100_000
 c.CapOutputs.max_notebook_chars = 5_000_000

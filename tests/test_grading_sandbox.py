@@ -23,7 +23,8 @@ from tools.grading import sandbox
 
 pytestmark = pytest.mark.skipif(sandbox.shutil.which("bwrap") is None, reason="bubblewrap is not installed")
 
-CPU_LIMIT = 25  # seconds; the toy notebook needs about 5 (imports)
+CPU_LIMIT = 15  # seconds of CPU; the toy notebook needs about 4 (import torch)
+TIMEOUT = 40  # seconds per cell (wall clock): the busy loop meets the CPU limit well before
 MARKER = f"vae_sandbox_orphan_{uuid.uuid4().hex}"
 FULL = sum(mc.POINTS.values())
 
@@ -89,7 +90,7 @@ MEAN = "def mean(x):\n    return x.mean()\n"
 def graded(tmp_path_factory):
     course = mc.make_course(tmp_path_factory.mktemp("sandbox") / "course")
     with open(course / "nbgrader_config.py", "a") as f:
-        f.write(f"\nc.SandboxedKernelManager.cpu_time_limit = {CPU_LIMIT}\n")
+        f.write(f"\nc.SandboxedKernelManager.cpu_time_limit = {CPU_LIMIT}\nc.Execute.timeout = {TIMEOUT}\n")
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen()
@@ -107,6 +108,8 @@ def graded(tmp_path_factory):
             return x * x
         ''')}))
     mc.hand_in(course, "s_cpu", mc.submission({"square": SQUARE, "mean": MEAN + "while True:\n    pass\n"}))
+    sleeps = MEAN + "import time\ntime.sleep(10 ** 6)\n"  # mean is defined, then the cell hangs
+    mc.hand_in(course, "s_sleeps", mc.submission({"square": SQUARE, "mean": sleeps}))
     mc.hand_in(course, "s_orphans", mc.submission({"mean": MEAN, "square": textwrap.dedent(f'''
         import subprocess, sys
         sleeper = [sys.executable, "-c", "import time; time.sleep(600)", "{MARKER}"]
@@ -124,7 +127,7 @@ def graded(tmp_path_factory):
 
 def test_honest_control_full_marks_and_batch_complete(graded):
     course, scores, *_ = graded
-    assert set(scores) == {"s_honest", "s_probe", "s_memory", "s_cpu", "s_orphans"}
+    assert set(scores) == {"s_honest", "s_probe", "s_memory", "s_cpu", "s_sleeps", "s_orphans"}
     assert sum(scores["s_honest"].values()) == FULL
     assert all(sum(cells.values()) <= FULL for cells in scores.values())
 
@@ -184,6 +187,16 @@ def test_cpu_time_limit_kills_the_kernel_and_keeps_earlier_points(graded):
     assert cpu["test_square_values"] + cpu["test_square_shape"] == 3, cpu
     problems = json.loads((course / "reports" / "toy" / "problems.json").read_text())
     assert any(p["student"] == "s_cpu" and p["what"] == "dead kernel" for p in problems), problems
+
+
+def test_a_cell_past_the_timeout_is_interrupted_and_the_kernel_lives_on(graded):
+    # The sandboxed kernel is interrupted by a message (a SIGINT to its process group would kill
+    # bwrap): the sleeping cell gets a KeyboardInterrupt, the next cells run.
+    course, scores, *_ = graded
+    assert scores["s_sleeps"] == {"test_square_values": 2.0, "test_square_shape": 1.0, "test_mean": 1.0}
+    graded_nb = json.loads((course / "autograded" / "s_sleeps" / "toy" / "toy.ipynb").read_text())
+    errors = [o["ename"] for c in graded_nb["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
+    assert errors and set(errors) <= {"KeyboardInterrupt", "CellTimeoutError"}, errors
 
 
 def test_no_child_process_outlives_the_kernel(graded):

@@ -100,6 +100,8 @@ def make_course(destination: Path) -> Path:
     folder.mkdir(parents=True)
     (folder / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(source_notebook(), indent=1), encoding="utf-8")
     pipeline.generate(course, ASSIGNMENT)
+    global _RELEASED
+    _RELEASED = nbs.load(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     return course
 
 
@@ -124,7 +126,7 @@ _RELEASED: dict | None = None
 
 
 def released_notebook() -> dict:
-    """What ``generate_assignment`` makes of the toy source (computed once)."""
+    """What ``generate_assignment`` makes of the toy source (the last course made, else a new one)."""
     global _RELEASED
     if _RELEASED is None:
         import tempfile
