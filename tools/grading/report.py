@@ -64,4 +64,4 @@ def add(assignment: str, student: str, notebook: str, cell: str | None, what: st
 def where(resources: dict) -> tuple[str, str, str]:
     """(assignment, student, notebook) of the notebook a preprocessor works on."""
     nbgrader = resources.get("nbgrader", {})
-    return nbgrader.get("assignment", "?"), nbgrader.get("student", "?"), nbgrader.get("notebook", "?")
+    return nbgrader.get("assignment", "?"), nbgrader.get("student", "?"), f"{nbgrader.get('notebook', '?')}.ipynb"

@@ -26,6 +26,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import weakref
 from functools import cache
 from pathlib import Path
 
@@ -124,6 +125,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         super().__init__(**kwargs)
         # ZMQ over Unix sockets in a private folder: the kernel has no network at all.
         self._socket_dir = tempfile.mkdtemp(prefix="vae-kernel-")
+        # Removed at shutdown, else when the manager goes (a kernel that never started) or at exit.
+        weakref.finalize(self, shutil.rmtree, self._socket_dir, True)
         self.transport = "ipc"
         self.ip = os.path.join(self._socket_dir, "kernel")
 
