@@ -72,6 +72,9 @@ def probes(course: Path, port: int) -> str:
         "list_data_root": f"lambda: len(os.listdir({str(sandbox.data_root(course))!r}))",
         "write_workdir": "lambda: _write('own_file.txt')",
         "write_tmp": "lambda: _write('/tmp/own_file.txt')",
+        "write_dev_shm": "lambda: _write('/dev/shm/own_file')",
+        "write_dev": "lambda: _write('/dev/own_file')",
+        "write_dev_null": "lambda: _write('/dev/null')",
         "connect_localhost": f"lambda: _connect({port})",
     }
     return "{" + ", ".join(f"{k!r}: {v}" for k, v in items.items()) + "}"
@@ -142,7 +145,9 @@ def test_writes_outside_the_working_copy_fail(graded):
     for name in ("write_gradebook", "write_config", "write_source", "write_helpers", "write_reports",
                  "write_other_autograded"):
         assert probe[name] != "ok", f"{name}: the kernel could write: {probe}"
-    assert probe["write_workdir"] == "ok" and probe["write_tmp"] == "ok", probe
+    assert probe["write_dev"] != "ok", probe
+    for name in ("write_workdir", "write_tmp", "write_dev_shm", "write_dev_null"):
+        assert probe[name] == "ok", f"{name}: {probe}"
     assert sum(scores["s_probe"].values()) == FULL  # probing costs nothing, earns nothing
 
 

@@ -112,7 +112,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         "together; past it the kernel is killed and the cells after it score 0. 0: no limit.").tag(config=True)
     file_size_limit = Integer(
         2 * GiB, help="Largest file (bytes) the kernel may write (RLIMIT_FSIZE). 0: no limit.").tag(config=True)
-    tmp_size = Integer(512 * 1024 ** 2, help="Size of the kernel's private /tmp (a tmpfs, in memory).").tag(config=True)
+    tmp_size = Integer(512 * 1024 ** 2,
+                       help="Size of the kernel's private /tmp and /dev/shm (tmpfs, in memory).").tag(config=True)
     read_only_paths = List(
         Unicode(), help="Further folders or files the kernel may read (bound read-only), e.g. a "
         "dataset outside the data root.").tag(config=True)
@@ -163,7 +164,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         course_root = Path(os.getcwd()).resolve()  # nbgrader runs converters from the course root
         args = ["--die-with-parent", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-net",
                 "--unshare-cgroup-try", "--cap-drop", "ALL", "--hostname", "autograder",
-                "--proc", "/proc", "--dev", "/dev", "--size", str(self.tmp_size), "--tmpfs", "/tmp"]
+                "--proc", "/proc", "--dev", "/dev", "--size", str(self.tmp_size), "--tmpfs", "/tmp",
+                "--size", str(self.tmp_size), "--tmpfs", "/dev/shm"]
         for path in SYSTEM_PATHS:
             args += _ro_bind(path)
         args += ["--dir", "/etc"]
@@ -185,7 +187,8 @@ class SandboxedKernelManager(AsyncKernelManager):
                  "--bind", self._socket_dir, self._socket_dir, "--chdir", str(workdir)]
         # The folders bwrap made for the mount points live on the sandbox's own root: make it
         # read-only too, so nothing but the working copy and /tmp takes a write.
-        args += ["--remount-ro", str(course_root), "--remount-ro", "/"]
+        # Likewise /dev (bwrap's own, unsized tmpfs; writing to its devices still works).
+        args += ["--remount-ro", str(course_root), "--remount-ro", "/dev", "--remount-ro", "/"]
         args += ["--clearenv"] + [a for name, value in self._kernel_env(env, workdir).items()
                                   for a in ("--setenv", name, value)]
         return args
