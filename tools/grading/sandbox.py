@@ -108,8 +108,10 @@ class SandboxedKernelManager(AsyncKernelManager):
         4 * GiB, help="Bytes of memory (RLIMIT_DATA) the student's kernel may allocate; each child "
         "process gets the same limit. 0: no limit.").tag(config=True)
     cpu_time_limit = Integer(
-        1800, help="Seconds of CPU time (RLIMIT_CPU) for the kernel of one notebook, all its threads "
-        "together; past it the kernel is killed and the cells after it score 0. 0: no limit.").tag(config=True)
+        900 * (os.cpu_count() or 1),
+        help="Seconds of CPU time (RLIMIT_CPU) for the kernel of one notebook, all its threads together "
+        "(default: 15 min per core); past it the kernel is killed and the cells after it score 0. "
+        "0: no limit.").tag(config=True)
     file_size_limit = Integer(
         2 * GiB, help="Largest file (bytes) the kernel may write (RLIMIT_FSIZE). 0: no limit.").tag(config=True)
     tmp_size = Integer(512 * 1024 ** 2,
