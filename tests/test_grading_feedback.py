@@ -58,3 +58,27 @@ def test_feedback_shows_visible_tests_points_and_messages(feedback):
     assert "toy (Score: 2.0 / 4.0)" in wrong and "Score: 0.0 / 2.0" in wrong
     assert "AssertionError: square is off: got tensor([ 9.0000, -0.2500])" in wrong  # the test's message
     assert "ValueError: my own bug" in pages["raises"] and "toy (Score: 3.0 / 4.0)" in pages["raises"]
+
+
+def test_a_traceback_elsewhere_that_quotes_a_hidden_line_is_cut():
+    # A later cell calls a helper that a hidden test defined: its traceback would quote the hidden line.
+    import nbformat
+
+    from tools.grading.feedback import HideHiddenTests
+
+    test = nbformat.v4.new_code_cell(
+        "assert True\n### BEGIN HIDDEN TESTS\n"
+        "def _reference(x):\n    return x * 41 + 1  # secret\n### END HIDDEN TESTS\n",
+        metadata={"nbgrader": {"grade": True, "solution": False, "grade_id": "t", "points": 1}})
+    later = nbformat.v4.new_code_cell("_reference(None)")
+    trace = ["\x1b[0;31mTypeError\x1b[0m Traceback", "----> 4     return x * 41 + 1  # secret",
+             "TypeError: unsupported operand"]
+    later.outputs = [nbformat.v4.new_output("error", ename="TypeError", evalue="unsupported operand", traceback=trace)]
+    own = nbformat.v4.new_code_cell("1 / 0")
+    own.outputs = [nbformat.v4.new_output("error", ename="ZeroDivisionError", evalue="division by zero",
+                                          traceback=["----> 1 1 / 0", "ZeroDivisionError: division by zero"])]
+    nb = nbformat.v4.new_notebook(cells=[test, later, own])
+    nb, _ = HideHiddenTests().preprocess(nb, {})
+    assert "secret" not in nb.cells[0].source and "return x * 41" not in nb.cells[0].source
+    assert nb.cells[1].outputs[0].traceback == ["TypeError: unsupported operand"]
+    assert len(nb.cells[2].outputs[0].traceback) == 2  # the student's own traceback stays whole

@@ -11,10 +11,14 @@ whether it passed with its points (nbgrader's own feedback header), and replaces
 - every traceback of a test cell by its last line, ``ExceptionType: message`` (the message the
   test's author wrote; no source line, no frame);
 - the other outputs of a test cell with hidden tests (printed text, results, displays, which may
-  show reference values) by a note.
+  show reference values) by a note;
+- the traceback of any other cell when it quotes a hidden line (a later cell calling something a
+  hidden test defined) by its last line, too.
 """
 
 from __future__ import annotations
+
+import re
 
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
@@ -41,6 +45,26 @@ def strip_hidden(source: str, note: str) -> tuple[str, bool]:
     return "".join(out), found
 
 
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def hidden_lines(source: str) -> set[str]:
+    """The stripped, non-trivial lines inside the hidden regions of ``source``."""
+    lines, hidden = set(), False
+    for line in source.splitlines():
+        if BEGIN in line:
+            hidden = True
+        elif END in line:
+            hidden = False
+        elif hidden and len(line.strip()) >= 8:
+            lines.add(line.strip())
+    return lines
+
+
+def _is_test(cell) -> bool:
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
 def _error_line(output) -> str:
     return f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".rstrip(": ") or "Error"
 
@@ -52,16 +76,32 @@ class HideHiddenTests(NbGraderPreprocessor):
                    help="What replaces a hidden-test region in the feedback.").tag(config=True)
     output_note = Unicode("(output of a cell with hidden tests: not shown)").tag(config=True)
 
+    def preprocess(self, nb, resources):
+        secret = set().union(*(hidden_lines(c.source) for c in nb.cells if _is_test(c)))
+        shown = {line.strip() for c in nb.cells if c.cell_type == "code"
+                 for line in strip_hidden(c.source, "")[0].splitlines()}
+        self._secret = secret - shown  # a line also written in visible code is no secret
+        return super().preprocess(nb, resources)
+
+    def _short_error(self, output) -> NotebookNode:
+        return NotebookNode(output_type="error", ename=output.get("ename", "Error"),
+                            evalue=output.get("evalue", ""), traceback=[_error_line(output)])
+
     def preprocess_cell(self, cell, resources, index):
-        if cell.cell_type != "code" or not utils.is_grade(cell) or utils.is_solution(cell):
+        if cell.cell_type != "code":
+            return cell, resources
+        if not _is_test(cell):
+            for i, output in enumerate(cell.get("outputs", [])):
+                if output.output_type == "error":
+                    text = ANSI.sub("", "\n".join(output.get("traceback", [])))
+                    if any(line in text for line in self._secret):
+                        cell.outputs[i] = self._short_error(output)
             return cell, resources
         cell.source, had_hidden = strip_hidden(cell.source, self.note)
         outputs = []
         for output in cell.get("outputs", []):
             if output.output_type == "error":
-                line = _error_line(output)
-                outputs.append(NotebookNode(output_type="error", ename=output.get("ename", "Error"),
-                                            evalue=output.get("evalue", ""), traceback=[line]))
+                outputs.append(self._short_error(output))
             elif not had_hidden:
                 outputs.append(output)
         if had_hidden and len(outputs) < len(cell.get("outputs", [])):
