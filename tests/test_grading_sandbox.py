@@ -76,6 +76,11 @@ def probes(course: Path, port: int) -> str:
         "write_dev": "lambda: _write('/dev/own_file')",
         "write_dev_null": "lambda: _write('/dev/null')",
         "connect_localhost": f"lambda: _connect({port})",
+        # left behind for nbgrader, which runs outside the sandbox, to trip over:
+        "symlink_to_source": f"lambda: os.symlink({c!r} + '/source/toy/toy.ipynb', 'leak.ipynb')",
+        "symlink_to_gradebook": f"lambda: os.symlink({c!r} + '/gradebook.db', 'gradebook_link')",
+        "fifo": "lambda: os.mkfifo('hang.ipynb')",
+        "extra_notebook": "lambda: _write('extra.ipynb')",
     }
     return "{" + ", ".join(f"{k!r}: {v}" for k, v in items.items()) + "}"
 
@@ -149,6 +154,17 @@ def test_writes_outside_the_working_copy_fail(graded):
     for name in ("write_workdir", "write_tmp", "write_dev_shm", "write_dev_null"):
         assert probe[name] == "ok", f"{name}: {probe}"
     assert sum(scores["s_probe"].values()) == FULL  # probing costs nothing, earns nothing
+
+
+def test_links_and_special_files_left_for_nbgrader_are_removed(graded):
+    course, _, probe, *_ = graded
+    for name in ("symlink_to_source", "symlink_to_gradebook", "fifo", "extra_notebook"):
+        assert probe[name] == "ok", f"{name}: {probe}"  # made inside the sandbox ...
+    left = sorted(p.name for p in (course / "autograded" / "s_probe" / "toy").iterdir())
+    assert left == ["own_file.txt", "probe.json", "toy.ipynb"], left  # ... and gone after
+    problems = json.loads((course / "reports" / "toy" / "problems.json").read_text())
+    removed = sorted(p["why"].split()[0] for p in problems if p["student"] == "s_probe")
+    assert removed == ["extra.ipynb", "gradebook_link", "hang.ipynb", "leak.ipynb"], problems
 
 
 def test_course_secrets_are_not_readable(graded):

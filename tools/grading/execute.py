@@ -10,6 +10,10 @@ says the kernel died (so a test cell among them scores 0), and the instructor's 
 
 from __future__ import annotations
 
+import os
+import stat
+from pathlib import Path
+
 from nbclient.exceptions import DeadKernelError
 from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import Execute
@@ -34,7 +38,36 @@ class SandboxedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._dead_since = None
-        return super().preprocess(nb, resources, km)
+        workdir = Path(resources.get("metadata", {}).get("path") or ".")
+        notebooks = set(workdir.glob("*.ipynb"))
+        nb, resources = super().preprocess(nb, resources, km)
+        # The kernel and all its processes are gone now: clean what it left in the working copy
+        # that nbgrader (unsandboxed) would trust later.
+        self._clean_working_copy(workdir, notebooks, resources)
+        return nb, resources
+
+    def _clean_working_copy(self, workdir: Path, notebooks: set[Path], resources) -> None:
+        """Remove symlinks and special files (nbgrader's chmod and generate_feedback follow
+        symlinks: a link to gradebook.db or source/ would be acted on outside the sandbox; a FIFO
+        named *.ipynb would hang generate_feedback) and notebooks the student's code wrote
+        (generate_feedback renders every *.ipynb of the folder)."""
+        assignment, student, notebook = report.where(resources)
+        for dirpath, dirnames, filenames in os.walk(workdir):
+            for name in dirnames + filenames:
+                path = Path(dirpath) / name
+                mode = path.lstat().st_mode
+                if stat.S_ISLNK(mode) or not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+                    what = "symlink" if stat.S_ISLNK(mode) else "special file"
+                elif path.suffix == ".ipynb" and path.parent == workdir and path not in notebooks:
+                    what = "notebook written by the student's code"
+                else:
+                    continue
+                path.unlink()
+                if name in dirnames:
+                    dirnames.remove(name)
+                report.add(assignment, student, notebook, None, f"removed {what}",
+                           f"{path.relative_to(workdir)} in the working copy, made while the notebook ran",
+                           log=self.log)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
