@@ -7,9 +7,20 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to alembic: the environment's bin/ must be on PATH.
 RUN := PATH="$(BIN):$$PATH"
 
-.PHONY: demo test release lint leaks rubrics syllabus bench bench-full clean-outputs clean venv
+.PHONY: demo test release lint leaks rubrics syllabus bench bench-full bench-autograde clean-outputs clean venv sandbox
 
-venv: $(STAMP)
+venv: $(STAMP) sandbox
+
+## sandbox: bubblewrap, which autograding runs student code in (installed with apt-get as root)
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing bubblewrap (the autograding sandbox)"; \
+	    apt-get install -y bubblewrap >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y bubblewrap; }; \
+	  else \
+	    echo "WARNING: bubblewrap (bwrap) is missing: nbgrader autograde will refuse to run until it is installed:"; \
+	    echo "  sudo apt-get install bubblewrap   (Fedora: dnf install bubblewrap; Arch: pacman -S bubblewrap)"; \
+	  fi; }
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,11 +30,11 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 ## demo: generate release/, autograde the reference and blank submissions, print the grades
-demo: $(STAMP)
+demo: $(STAMP) sandbox
 	$(RUN) $(BIN)/python -m tools.demo
 
 ## test: the whole test suite (helpers, notebooks under nbval, release sync, leaks, pipeline, mutants)
-test: $(STAMP)
+test: $(STAMP) sandbox
 	$(RUN) $(BIN)/python -m pytest -n 2 --dist loadscope
 
 ## release: regenerate the student versions in release/ from source/
@@ -55,9 +66,15 @@ A ?= 03_vae
 bench-full: $(STAMP)
 	$(RUN) $(BIN)/python -m benchmarks.full_mode $(A)
 
+## bench-autograde: autograde time per submission with and without the sandbox: make bench-autograde GA=01_elbo N=3
+GA ?= 01_elbo
+N ?= 3
+bench-autograde: $(STAMP) sandbox
+	$(RUN) $(BIN)/python -m benchmarks.autograde_cost $(GA) $(N)
+
 ## clean-outputs: strip outputs from the source notebooks before committing
 clean-outputs: $(STAMP)
 	$(BIN)/jupyter nbconvert --clear-output --inplace source/*/*.ipynb notebooks/*.ipynb
 
 clean:
-	rm -rf submitted autograded/*/ feedback gradebook.db grades.csv
+	rm -rf submitted autograded/*/ feedback reports gradebook.db grades.csv

@@ -1,11 +1,37 @@
 """nbgrader configuration of the VAE course. Run nbgrader commands from this folder
-(the course root) with the environment's bin/ on PATH: nbgrader shells out to ``alembic``."""
+(the course root) with the environment's bin/ on PATH: nbgrader shells out to ``alembic``.
+
+Autograding runs every submission in a sandboxed kernel and through the course's own
+preprocessors in ``tools/grading/`` (README.md, "Autograding safety")."""
+
+import os
+import sys
+
+# The course's own code (tools.grading) sits next to this file; nbgrader does not put the
+# course root on the path by itself (the `nbgrader` script's folder is what Python adds).
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties,
+    CheckCellMetadata,
+    ClearOutput,
+    IgnorePattern,
+    OverwriteCells,
+    OverwriteKernelspec,
+    SaveAutoGrades,
+)
+
+from tools.grading import feedback, robust  # noqa: E402
+from tools.grading.execute import SandboxedExecute  # noqa: E402
+from tools.grading.outputs import CapOutputs, NormalizeOutputs  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
 c.CourseDirectory.course_id = "vae-course"
 # The gradebook lives at the course root, next to this file.
 c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+robust.DB_URL = c.CourseDirectory.db_url
 # Files nbgrader must not copy from source/ into release/ or from submissions.
 c.CourseDirectory.ignore = [
     ".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "checkpoints", "data", "*.pt",
@@ -16,6 +42,59 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # Autograding runs in quick mode (nbgrader sets NBGRADER_EXECUTION, helpers.quick_mode() sees
-# it), so no cell should come near this; it stops a runaway student loop.
+# it), so no cell should come near this; it stops a runaway student loop. (SandboxedExecute is
+# nbgrader's Execute: it reads the same settings.)
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
+
+# --- Autograding safety (tools/grading/, README.md "Autograding safety") -----------------------
+# Sanitize: a duplicated grade_id no longer stops the batch (robust.DeduplicateIds).
+c.Autograde.sanitize_preprocessors = [
+    ClearOutput, robust.DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+]
+# A misnamed notebook is graded as the one the submission lacks; an unreadable one as the blank
+# student version (0 points, reported).
+c.Autograde.pre_convert_hook = robust.check_submission
+c.Autograde.exporter_class = robust.TolerantNotebookExporter
+
+c.Autograde.autograde_preprocessors = [
+    # "tools.grading.integrity.InjectGuard": integrity agent, see the block below
+    SandboxedExecute,   # nbgrader's Execute, with the kernel in bubblewrap + rlimits
+    NormalizeOutputs,   # stderr (a torch UserWarning) does not fail a cell; an exception does
+    # "tools.grading.integrity.CheckGuard": integrity agent, see the block below
+    IgnorePattern, ClearMetadataPreprocessor,
+    CapOutputs,         # replaces nbgrader's LimitOutput: characters and lines, per cell and notebook
+    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+]
+# --- integrity checks (integrity agent's branch; the lead enables them at merge) ---------------
+# from tools.grading.integrity import CheckGuard, InjectGuard
+# c.Autograde.autograde_preprocessors = [
+#     InjectGuard, SandboxedExecute, NormalizeOutputs, CheckGuard,
+#     IgnorePattern, ClearMetadataPreprocessor, CapOutputs,
+#     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+# ]
+# --- end of the integrity block -----------------------------------------------------------------
+
+# The student's kernel while grading (tools/grading/sandbox.py): bubblewrap must be installed
+# (`make sandbox`); without it autograding stops with a message. Memory is RLIMIT_DATA (torch
+# breaks under RLIMIT_AS), per process. CPU time is for one notebook's kernel, all its threads
+# together (torch uses every core): 15 CPU-minutes per core, far above a quick-mode notebook.
+c.SandboxedKernelManager.memory_limit = 4 * 1024 ** 3
+c.SandboxedKernelManager.cpu_time_limit = 900 * (os.cpu_count() or 1)
+# c.SandboxedKernelManager.read_only_paths = ["/srv/extra-data"]   # more the kernel may read
+# c.SandboxedKernelManager.allow_unsandboxed = True   # NEVER for real submissions: no protection
+
+# Autograded notebooks hold the hidden tests (nbgrader restores test cells from the gradebook):
+# not world-readable (nbgrader's default is 444) on a server where students have accounts.
+c.Autograde.permissions = 440
+
+# Outputs kept in autograded notebooks and feedback (tools/grading/outputs.py).
+c.CapOutputs.max_cell_chars = 100_000
+c.CapOutputs.max_notebook_chars = 5_000_000
+c.CapOutputs.max_lines = 1000
+
+# Feedback: visible tests as written, hidden tests and tracebacks stripped (tools/grading/feedback.py).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades", feedback.HideHiddenTests,
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

@@ -25,6 +25,9 @@ def nbgrader_env() -> dict[str, str]:
     env = dict(os.environ)
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
+    # The course's code (tools.grading, which nbgrader_config.py loads, and helpers, which the
+    # notebooks import) comes from this repository, also for a course in a temporary folder.
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(nbs.REPO_ROOT), env.get("PYTHONPATH")) if p)
     env["VAE_COURSE_QUICK"] = "1"
     env.setdefault("MPLBACKEND", "Agg")
     return env
@@ -114,10 +117,17 @@ def grades(course_dir: Path) -> list[Grade]:
     return sorted(rows, key=lambda g: (g.assignment, g.student))
 
 
-def course_copy(destination: Path) -> Path:
-    """A minimal course directory (config and source/) in ``destination``, for the tests."""
+def course_copy(destination: Path, assignments: tuple[str, ...] | None = None) -> Path:
+    """A minimal course directory (the real config and source/) in ``destination``, for the tests:
+    every assignment, or only ``assignments``.
+
+    The config imports the course's own code (``tools.grading``): in the course root it finds it
+    next to itself; here ``nbgrader_env`` puts the repository on ``PYTHONPATH``.
+    """
     destination.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(nbs.REPO_ROOT / "nbgrader_config.py", destination / "nbgrader_config.py")
-    shutil.copytree(nbs.SOURCE, destination / "source",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "checkpoints", "*.pt"))
+    (destination / "source").mkdir(exist_ok=True)
+    for assignment in nbs.assignments() if assignments is None else assignments:
+        shutil.copytree(nbs.SOURCE / assignment, destination / "source" / assignment,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "checkpoints", "*.pt"))
     return destination
