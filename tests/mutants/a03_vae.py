@@ -88,6 +88,15 @@ def _iwae(log_w_to_niwae, z="mu + std * eps"):
 """
 
 
+def _iwae_body(body):
+    """negative_iwae_bound with its own body after the encoder's mu, logvar and std."""
+    return """
+    def negative_iwae_bound(self, x, iw):
+        mu, logvar = self.encoder(x)
+        std = torch.exp(0.5 * logvar)
+""" + body.lstrip("\n")
+
+
 def _sample(body):
     return f"""
     def sample_x(self, n, binary=False):
@@ -117,7 +126,7 @@ MUTANTS = [
         name="kl_exercise_sheet_formula",
         cell="VAE",
         fails=("test_negative_elbo_kl",),
-        message=r"exercise-sheet",
+        message=r"exercise-sheet|1/2",
         code=_vae(elbo=_elbo(_REC, "(mu.pow(2) + logvar.exp() - 0.5 * logvar - 1.0).sum(-1)")),
     ),
     Mutant(
@@ -235,6 +244,97 @@ MUTANTS = [
         fails=("test_negative_iwae_values",),
         message=r"summed over the batch",
         code=_vae(iwae=_iwae("-(torch.logsumexp(log_w, dim=0) - math.log(iw)) * len(x)")),
+    ),
+    Mutant(
+        name="iwae_prior_as_proposal",
+        cell="VAE",
+        fails=("test_negative_iwae_imperfect_q",),
+        message=r"prior",
+        code=_vae(iwae=_iwae_body("""
+        z = torch.randn((iw, *mu.shape))  # z ~ p(z): the weights are p(x|z), a valid but different estimator
+        logits = self.decoder(z)
+        log_px_z = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)
+        niwae = -(torch.logsumexp(log_px_z, dim=0) - math.log(iw))
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(-1)
+        return niwae.mean(), kl.mean(), (-log_px_z.mean(0)).mean()
+""")),
+    ),
+    Mutant(
+        name="iwae_log_prior_missing",
+        cell="VAE",
+        fails=("test_negative_iwae_values", "test_negative_iwae_imperfect_q"),
+        message=r"bound|784 log 2",
+        code=_vae(iwae=_iwae("-(torch.logsumexp(log_px_z - log_qz, dim=0) - math.log(iw))")),
+    ),
+    Mutant(
+        name="iwae_log_q_with_log_sigma",
+        cell="VAE",
+        fails=("test_negative_iwae_imperfect_q",),
+        message=r"standard errors",
+        code=_vae(iwae=_iwae(
+            "-(torch.logsumexp(log_px_z + log_pz + 0.5 * (eps.pow(2) + 0.5 * logvar + math.log(2 * math.pi)).sum(-1),"
+            " dim=0) - math.log(iw))")),
+    ),
+    Mutant(
+        name="iwae_noise_scaled_by_variance",
+        cell="VAE",
+        fails=("test_negative_iwae_imperfect_q",),
+        message=r"standard errors",
+        code=_vae(iwae=_iwae("-(torch.logsumexp(log_w, dim=0) - math.log(iw))", z="mu + logvar.exp() * eps")),
+    ),
+    Mutant(
+        name="iwae_logsumexp_over_batch",
+        cell="VAE",
+        fails=("test_negative_iwae_values", "test_negative_iwae_imperfect_q"),
+        message=r"784 log 2|standard errors",
+        code=_vae(iwae=_iwae("-(torch.logsumexp(log_w, dim=1) - math.log(iw))")),
+    ),
+    Mutant(
+        name="iwae_samples_not_reparameterised",
+        cell="VAE",
+        fails=("test_negative_iwae_gradient",),
+        message=r"reparameteri",
+        code=_vae(iwae=_iwae("-(torch.logsumexp(log_w, dim=0) - math.log(iw))",
+                             z="torch.distributions.Normal(mu, std).sample((iw,))")),
+    ),
+    Mutant(
+        name="iwae_log_weights_detached",
+        cell="VAE",
+        fails=("test_negative_iwae_gradient",),
+        message=r"no gradient",
+        code=_vae(iwae=_iwae("-(torch.logsumexp(log_w.detach(), dim=0) - math.log(iw))")),
+    ),
+    Mutant(
+        name="iwae_rec_summed_over_samples",
+        cell="VAE",
+        fails=("test_negative_iwae_imperfect_q",),
+        message=r"rec",
+        code=_vae(iwae=_iwae_body("""
+        eps = torch.randn((iw, *mu.shape))
+        z = mu + std * eps
+        logits = self.decoder(z)
+        log_px_z = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)
+        log_w = log_px_z - 0.5 * z.pow(2).sum(-1) + (0.5 * eps.pow(2) + 0.5 * logvar).sum(-1)
+        niwae = -(torch.logsumexp(log_w, dim=0) - math.log(iw))
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(-1)
+        return niwae.mean(), kl.mean(), (-log_px_z.sum(0)).mean()
+""")),
+    ),
+    Mutant(
+        name="iwae_kl_missing_half",
+        cell="VAE",
+        fails=("test_negative_iwae_imperfect_q",),
+        message=r"kl",
+        code=_vae(iwae=_iwae_body("""
+        eps = torch.randn((iw, *mu.shape))
+        z = mu + std * eps
+        logits = self.decoder(z)
+        log_px_z = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)
+        log_w = log_px_z - 0.5 * z.pow(2).sum(-1) + (0.5 * eps.pow(2) + 0.5 * logvar).sum(-1)
+        niwae = -(torch.logsumexp(log_w, dim=0) - math.log(iw))
+        kl = (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(-1)
+        return niwae.mean(), kl.mean(), (-log_px_z.mean(0)).mean()
+""")),
     ),
     # --- sample_x ------------------------------------------------------------------------------
     Mutant(
@@ -558,6 +658,107 @@ def log_likelihood_importance(model, x, M=1000):
         return torch.logsumexp(log_px_z, dim=0) - math.log(M)
 """,
     ),
+    Mutant(
+        name="importance_prior_as_proposal",
+        cell="log_likelihood_importance",
+        fails=("test_log_likelihood_importance_proposal",),
+        message=r"prior",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    with torch.no_grad():
+        mu, _ = model.encoder(x)
+        z = torch.randn((M, *mu.shape))  # the proposal is the prior, not q(z|x)
+        logits = model.decoder(z)
+        log_px_z = torch.distributions.Bernoulli(logits=logits).log_prob(x.expand_as(logits)).sum(-1)
+        return torch.logsumexp(log_px_z, dim=0) - math.log(M)
+""",
+    ),
+    Mutant(
+        name="importance_log_prior_missing",
+        cell="log_likelihood_importance",
+        fails=("test_log_likelihood_importance_exact", "test_log_likelihood_importance_proposal"),
+        message=r"784 log 2|above the exact log p\(x\)",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    with torch.no_grad():
+        mu, logvar = model.encoder(x)
+        q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+        z = q.sample((M,))
+        logits = model.decoder(z)
+        log_px_z = torch.distributions.Bernoulli(logits=logits).log_prob(x.expand_as(logits)).sum(-1)
+        return torch.logsumexp(log_px_z - q.log_prob(z).sum(-1), dim=0) - math.log(M)
+""",
+    ),
+    Mutant(
+        name="importance_noise_scaled_by_variance",
+        cell="log_likelihood_importance",
+        fails=("test_log_likelihood_importance_proposal",),
+        message=r"standard errors",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    with torch.no_grad():
+        mu, logvar = model.encoder(x)
+        eps = torch.randn((M, *mu.shape))
+        z = mu + logvar.exp() * eps
+        logits = model.decoder(z)
+        log_px_z = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)
+        log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
+        log_qz = -0.5 * (eps.pow(2) + logvar + math.log(2 * math.pi)).sum(-1)
+        return torch.logsumexp(log_px_z + log_pz - log_qz, dim=0) - math.log(M)
+""",
+    ),
+    Mutant(
+        name="importance_log_q_with_log_sigma",
+        cell="log_likelihood_importance",
+        fails=("test_log_likelihood_importance_proposal",),
+        message=r"standard errors",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    with torch.no_grad():
+        mu, logvar = model.encoder(x)
+        eps = torch.randn((M, *mu.shape))
+        z = mu + torch.exp(0.5 * logvar) * eps
+        logits = model.decoder(z)
+        log_px_z = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)
+        log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
+        log_qz = -0.5 * (eps.pow(2) + 0.5 * logvar + math.log(2 * math.pi)).sum(-1)
+        return torch.logsumexp(log_px_z + log_pz - log_qz, dim=0) - math.log(M)
+""",
+    ),
+    Mutant(
+        name="importance_z_is_mu",
+        cell="log_likelihood_importance",
+        fails=("test_log_likelihood_importance_proposal",),
+        message=r"fresh",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    with torch.no_grad():
+        mu, logvar = model.encoder(x)
+        q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+        z = mu.expand(M, *mu.shape)  # no sampling
+        logits = model.decoder(z)
+        log_px_z = torch.distributions.Bernoulli(logits=logits).log_prob(x.expand_as(logits)).sum(-1)
+        log_w = log_px_z + torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1) - q.log_prob(z).sum(-1)
+        return torch.logsumexp(log_w, dim=0) - math.log(M)
+""",
+    ),
+    Mutant(
+        name="importance_logsumexp_over_batch",
+        cell="log_likelihood_importance",
+        fails=("test_log_likelihood_importance_exact", "test_log_likelihood_importance_proposal"),
+        message=r"shape",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    with torch.no_grad():
+        mu, logvar = model.encoder(x)
+        q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+        z = q.sample((M,))
+        logits = model.decoder(z)
+        log_px_z = torch.distributions.Bernoulli(logits=logits).log_prob(x.expand_as(logits)).sum(-1)
+        log_w = log_px_z + torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1) - q.log_prob(z).sum(-1)
+        return torch.logsumexp(log_w, dim=1) - math.log(M)
+""",
+    ),
 ]
 
 ALTERNATIVES = [
@@ -722,6 +923,74 @@ def log_likelihood_importance(model, x, M=1000):
             chunks.append(log_w)
         log_w = torch.cat(chunks)
         return torch.logsumexp(log_w, 0) - math.log(M)
+""",
+    ),
+    Alternative(
+        name="vae_interface_of_the_helpers_modules",
+        cell="VAE",
+        code="""
+class VAE(nn.Module):
+    def __init__(self, z_dim=10, hidden=(300, 300), x_dim=784, activation="tanh"):
+        super().__init__()
+        self.z_dim, self.x_dim = z_dim, x_dim
+        self.encoder = MLPEncoder(x_dim, hidden, z_dim, activation)
+        self.decoder = MLPDecoder(z_dim, hidden, x_dim, activation)
+
+    def negative_elbo_bound(self, x):
+        mu, logvar = self.encoder(x.reshape(-1, self.encoder.in_dim))
+        z = mu + torch.randn(len(x), self.encoder.z_dim) * (0.5 * logvar).exp()
+        rec = F.binary_cross_entropy_with_logits(self.decoder(z), x, reduction="sum") / len(x)
+        kl = -0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.exp()) / len(x)
+        return rec + kl, kl, rec
+
+    def negative_iwae_bound(self, x, iw):
+        # the other order of random draws: one image at a time, samples along dimension 1
+        values, kls, recs = [], [], []
+        for image in x:
+            mu, logvar = (t[0] for t in self.encoder(image[None]))
+            std = (0.5 * logvar).exp()
+            eps = torch.randn(iw, self.decoder.z_dim)
+            z = mu + std * eps
+            log_px_z = -F.binary_cross_entropy_with_logits(
+                self.decoder(z), image.expand(iw, self.decoder.out_dim), reduction="none").sum(1)
+            log_w = log_px_z + (-0.5 * z ** 2 + 0.5 * eps ** 2 + 0.5 * logvar).sum(1)
+            values.append(math.log(iw) - torch.logsumexp(log_w, 0))
+            kls.append(0.5 * (mu ** 2 + std ** 2 - logvar - 1).sum())
+            recs.append(-log_px_z.mean())
+        return torch.stack(values).mean(), torch.stack(kls).mean(), torch.stack(recs).mean()
+
+    def sample_x(self, n, binary=False):
+        z = torch.randn(n, self.decoder.z_dim)
+        probs = torch.sigmoid(self.decoder(z))
+        return torch.bernoulli(probs) if binary else probs
+""",
+    ),
+    Alternative(
+        name="sample_x_with_encoder_z_dim",
+        cell="VAE",
+        code=_vae(sample=_sample(
+            "        z = torch.randn(n, self.encoder.z_dim)\n"
+            "        return torch.distributions.Bernoulli(logits=self.decoder(z)).sample() if binary else "
+            "self.decoder(z).sigmoid()")),
+    ),
+    Alternative(
+        name="importance_loop_over_images_samples_first",
+        cell="log_likelihood_importance",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    out = []
+    with torch.no_grad():
+        for image in x.double():
+            mu, logvar = (t[0].double() for t in model.encoder(image[None].float()))
+            std = torch.exp(0.5 * logvar)
+            z = mu + std * torch.randn(M, model.decoder.z_dim, dtype=torch.float64)
+            logits = model.decoder(z.float()).double()
+            log_px_z = (image * F.logsigmoid(logits) + (1 - image) * F.logsigmoid(-logits)).sum(1)
+            log_pz = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(1)
+            log_qz = torch.distributions.Normal(mu, std).log_prob(z).sum(1)
+            log_w = log_px_z + log_pz - log_qz
+            out.append(torch.logsumexp(log_w, 0) - math.log(M))
+    return torch.stack(out).float()
 """,
     ),
 ]
