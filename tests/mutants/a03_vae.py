@@ -457,6 +457,58 @@ def gaussian_vae_loss(x, x_hat, mu, logvar, sigma_p=0.4):
     ),
     # --- LatentOptimization -------------------------------------------------------------------
     Mutant(
+        name="latents_logvar_started_at_zero",
+        cell="LatentOptimization",
+        fails=("test_latent_optimization_init",),
+        message=r"log sigma_i\^2 with sigma_i ~ N\(0, I\)",
+        code="""
+class LatentOptimization(nn.Module):
+    def __init__(self, n, z_dim):
+        super().__init__()
+        self.mu = nn.Parameter(torch.randn(n, z_dim))
+        self.logvar = nn.Parameter(torch.zeros(n, z_dim))  # sigma = 1, not the sheet's sigma ~ N(0, I)
+
+    def forward(self, idx):
+        mu, logvar = self.mu[idx], self.logvar[idx]
+        return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu), mu, logvar
+""",
+    ),
+    Mutant(
+        name="latents_logvar_log_abs_sigma",
+        cell="LatentOptimization",
+        fails=("test_latent_optimization_init",),
+        message=r"log of the variance",
+        code="""
+class LatentOptimization(nn.Module):
+    def __init__(self, n, z_dim):
+        super().__init__()
+        self.mu = nn.Parameter(torch.randn(n, z_dim))
+        self.logvar = nn.Parameter(torch.randn(n, z_dim).abs().log())  # log sigma, not log sigma^2
+
+    def forward(self, idx):
+        mu, logvar = self.mu[idx], self.logvar[idx]
+        return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu), mu, logvar
+""",
+    ),
+    Mutant(
+        name="latents_sigma_is_the_mu_draw",
+        cell="LatentOptimization",
+        fails=("test_latent_optimization_init",),
+        message=r"independent",
+        code="""
+class LatentOptimization(nn.Module):
+    def __init__(self, n, z_dim):
+        super().__init__()
+        draw = torch.randn(n, z_dim)
+        self.mu = nn.Parameter(draw.clone())
+        self.logvar = nn.Parameter(draw.pow(2).log())  # the same draw for mu and sigma
+
+    def forward(self, idx):
+        mu, logvar = self.mu[idx], self.logvar[idx]
+        return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu), mu, logvar
+""",
+    ),
+    Mutant(
         name="latents_initialised_at_zero",
         cell="LatentOptimization",
         fails=("test_latent_optimization_init",),
@@ -466,7 +518,7 @@ class LatentOptimization(nn.Module):
     def __init__(self, n, z_dim):
         super().__init__()
         self.mu = nn.Parameter(torch.zeros(n, z_dim))
-        self.logvar = nn.Parameter(torch.zeros(n, z_dim))
+        self.logvar = nn.Parameter(torch.randn(n, z_dim).pow(2).log())
 
     def forward(self, idx):
         mu, logvar = self.mu[idx], self.logvar[idx]
@@ -477,7 +529,7 @@ class LatentOptimization(nn.Module):
         name="latents_logvar_initialised_at_one",
         cell="LatentOptimization",
         fails=("test_latent_optimization_init",),
-        message=r"start at 0",
+        message=r"log sigma_i\^2",
         code="""
 class LatentOptimization(nn.Module):
     def __init__(self, n, z_dim):
@@ -500,7 +552,7 @@ class LatentOptimization(nn.Module):
     def __init__(self, n, z_dim):
         super().__init__()
         self.register_buffer("mu", torch.randn(n, z_dim))
-        self.register_buffer("logvar", torch.zeros(n, z_dim))
+        self.register_buffer("logvar", torch.randn(n, z_dim).pow(2).log())
 
     def forward(self, idx):
         mu, logvar = self.mu[idx], self.logvar[idx]
@@ -517,7 +569,7 @@ class LatentOptimization(nn.Module):
     def __init__(self, n, z_dim):
         super().__init__()
         self.mu = nn.Parameter(torch.randn(n, z_dim))
-        self.logvar = nn.Parameter(torch.zeros(n, z_dim))
+        self.logvar = nn.Parameter(torch.randn(n, z_dim).pow(2).log())
 
     def forward(self, idx):
         mu, logvar = self.mu[idx], self.logvar[idx]
@@ -534,7 +586,7 @@ class LatentOptimization(nn.Module):
     def __init__(self, n, z_dim):
         super().__init__()
         self.mu = nn.Parameter(torch.randn(n, z_dim))
-        self.logvar = nn.Parameter(torch.zeros(n, z_dim))
+        self.logvar = nn.Parameter(torch.randn(n, z_dim).pow(2).log())
 
     def forward(self, idx):
         mu, logvar = self.mu[idx], self.logvar[idx]
@@ -551,7 +603,7 @@ class LatentOptimization(nn.Module):
     def __init__(self, n, z_dim):
         super().__init__()
         self.mu = nn.Parameter(torch.randn(n, z_dim))
-        self.logvar = nn.Parameter(torch.zeros(n, z_dim))
+        self.logvar = nn.Parameter(torch.randn(n, z_dim).pow(2).log())
 
     def forward(self, idx):
         mu, logvar = self.mu[idx], self.logvar[idx]
@@ -888,12 +940,30 @@ class LatentOptimization(nn.Module):
         self.mu = nn.Parameter(torch.empty(n, z_dim))
         self.logvar = nn.Parameter(torch.empty(n, z_dim))
         nn.init.normal_(self.mu, 0.0, 1.0)
-        nn.init.zeros_(self.logvar)
+        with torch.no_grad():
+            self.logvar.copy_(2 * torch.randn(n, z_dim).abs().log())
 
     def forward(self, idx):
         mu, logvar = self.mu[idx], self.logvar[idx]
         z = torch.distributions.Normal(mu, logvar.mul(0.5).exp()).rsample()
         return z, mu, logvar
+""",
+    ),
+    Alternative(
+        name="latents_sigma_drawn_first_chi_square",
+        cell="LatentOptimization",
+        code="""
+class LatentOptimization(nn.Module):
+    def __init__(self, n, z_dim):
+        super().__init__()
+        # another order of random draws, and sigma^2 ~ chi-square(1) sampled directly
+        self.logvar = nn.Parameter(torch.distributions.Chi2(torch.tensor(1.0)).sample((n, z_dim)).log())
+        self.mu = nn.Parameter(torch.distributions.Normal(0.0, 1.0).sample((n, z_dim)))
+
+    def forward(self, idx):
+        mu, logvar = self.mu[idx], self.logvar[idx]
+        eps = torch.randn(len(idx), self.mu.shape[1])
+        return mu + eps * logvar.exp().sqrt(), mu, logvar
 """,
     ),
     Alternative(
