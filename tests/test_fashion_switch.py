@@ -5,6 +5,7 @@ synthetic one in torchvision's raw layout (idx files: 2,000 training and 1,000 t
 blocky pattern per class plus noise) and executes the whole source notebook on it in quick mode.
 """
 
+import re
 import struct
 from pathlib import Path
 
@@ -57,3 +58,10 @@ def test_whole_notebook_runs_on_fashion_mnist(tmp_path):
     assert "not available" not in everything
     experiment_5 = next(c for c in nb.cells if c.cell_type == "code" and "FASHION_ITERATIONS" in c.source)
     assert _images(experiment_5) == 3, "Experiment 5 must show test images, reconstructions and generations"
+    # The homework asks for the reconstruction loss with the reconstructions: printed (and in each image's title).
+    printed = nbs.printed(experiment_5)
+    line = next((ln for ln in printed.splitlines() if "reconstruction loss" in ln), None)
+    assert line is not None, f"Experiment 5 must print the reconstruction loss of its test images:\n{printed}"
+    losses = [float(v) for v in re.findall(r"(?<![\w.])\d+\.\d(?![\w.])", line.split("(nats):", 1)[-1])]
+    assert len(losses) == 11, f"ten reconstruction losses and their mean, got {line!r}"
+    assert all(v > 0 for v in losses), f"-log p(x|z) of a binary image is positive, got {line!r}"

@@ -88,6 +88,15 @@ def _iwae(log_w_to_niwae, z="mu + std * eps"):
 """
 
 
+def _iwae_body(body):
+    """negative_iwae_bound with its own body after the encoder's mu, logvar and std."""
+    return """
+    def negative_iwae_bound(self, x, iw):
+        mu, logvar = self.encoder(x)
+        std = torch.exp(0.5 * logvar)
+""" + body.lstrip("\n")
+
+
 def _sample(body):
     return f"""
     def sample_x(self, n, binary=False):
@@ -117,7 +126,7 @@ MUTANTS = [
         name="kl_exercise_sheet_formula",
         cell="VAE",
         fails=("test_negative_elbo_kl",),
-        message=r"exercise-sheet",
+        message=r"exercise-sheet|1/2",
         code=_vae(elbo=_elbo(_REC, "(mu.pow(2) + logvar.exp() - 0.5 * logvar - 1.0).sum(-1)")),
     ),
     Mutant(
@@ -236,6 +245,97 @@ MUTANTS = [
         message=r"summed over the batch",
         code=_vae(iwae=_iwae("-(torch.logsumexp(log_w, dim=0) - math.log(iw)) * len(x)")),
     ),
+    Mutant(
+        name="iwae_prior_as_proposal",
+        cell="VAE",
+        fails=("test_negative_iwae_imperfect_q",),
+        message=r"prior",
+        code=_vae(iwae=_iwae_body("""
+        z = torch.randn((iw, *mu.shape))  # z ~ p(z): the weights are p(x|z), a valid but different estimator
+        logits = self.decoder(z)
+        log_px_z = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)
+        niwae = -(torch.logsumexp(log_px_z, dim=0) - math.log(iw))
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(-1)
+        return niwae.mean(), kl.mean(), (-log_px_z.mean(0)).mean()
+""")),
+    ),
+    Mutant(
+        name="iwae_log_prior_missing",
+        cell="VAE",
+        fails=("test_negative_iwae_values", "test_negative_iwae_imperfect_q"),
+        message=r"bound|784 log 2",
+        code=_vae(iwae=_iwae("-(torch.logsumexp(log_px_z - log_qz, dim=0) - math.log(iw))")),
+    ),
+    Mutant(
+        name="iwae_log_q_with_log_sigma",
+        cell="VAE",
+        fails=("test_negative_iwae_imperfect_q",),
+        message=r"standard errors",
+        code=_vae(iwae=_iwae(
+            "-(torch.logsumexp(log_px_z + log_pz + 0.5 * (eps.pow(2) + 0.5 * logvar + math.log(2 * math.pi)).sum(-1),"
+            " dim=0) - math.log(iw))")),
+    ),
+    Mutant(
+        name="iwae_noise_scaled_by_variance",
+        cell="VAE",
+        fails=("test_negative_iwae_imperfect_q",),
+        message=r"standard errors",
+        code=_vae(iwae=_iwae("-(torch.logsumexp(log_w, dim=0) - math.log(iw))", z="mu + logvar.exp() * eps")),
+    ),
+    Mutant(
+        name="iwae_logsumexp_over_batch",
+        cell="VAE",
+        fails=("test_negative_iwae_values", "test_negative_iwae_imperfect_q"),
+        message=r"784 log 2|standard errors",
+        code=_vae(iwae=_iwae("-(torch.logsumexp(log_w, dim=1) - math.log(iw))")),
+    ),
+    Mutant(
+        name="iwae_samples_not_reparameterised",
+        cell="VAE",
+        fails=("test_negative_iwae_gradient",),
+        message=r"reparameteri",
+        code=_vae(iwae=_iwae("-(torch.logsumexp(log_w, dim=0) - math.log(iw))",
+                             z="torch.distributions.Normal(mu, std).sample((iw,))")),
+    ),
+    Mutant(
+        name="iwae_log_weights_detached",
+        cell="VAE",
+        fails=("test_negative_iwae_gradient",),
+        message=r"no gradient",
+        code=_vae(iwae=_iwae("-(torch.logsumexp(log_w.detach(), dim=0) - math.log(iw))")),
+    ),
+    Mutant(
+        name="iwae_rec_summed_over_samples",
+        cell="VAE",
+        fails=("test_negative_iwae_imperfect_q",),
+        message=r"rec",
+        code=_vae(iwae=_iwae_body("""
+        eps = torch.randn((iw, *mu.shape))
+        z = mu + std * eps
+        logits = self.decoder(z)
+        log_px_z = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)
+        log_w = log_px_z - 0.5 * z.pow(2).sum(-1) + (0.5 * eps.pow(2) + 0.5 * logvar).sum(-1)
+        niwae = -(torch.logsumexp(log_w, dim=0) - math.log(iw))
+        kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(-1)
+        return niwae.mean(), kl.mean(), (-log_px_z.sum(0)).mean()
+""")),
+    ),
+    Mutant(
+        name="iwae_kl_missing_half",
+        cell="VAE",
+        fails=("test_negative_iwae_imperfect_q",),
+        message=r"kl",
+        code=_vae(iwae=_iwae_body("""
+        eps = torch.randn((iw, *mu.shape))
+        z = mu + std * eps
+        logits = self.decoder(z)
+        log_px_z = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)
+        log_w = log_px_z - 0.5 * z.pow(2).sum(-1) + (0.5 * eps.pow(2) + 0.5 * logvar).sum(-1)
+        niwae = -(torch.logsumexp(log_w, dim=0) - math.log(iw))
+        kl = (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(-1)
+        return niwae.mean(), kl.mean(), (-log_px_z.mean(0)).mean()
+""")),
+    ),
     # --- sample_x ------------------------------------------------------------------------------
     Mutant(
         name="sample_returns_logits",
@@ -306,8 +406,8 @@ def gaussian_vae_loss(x, x_hat, mu, logvar, sigma_p=0.4):
     Mutant(
         name="gaussian_sigma_not_squared",
         cell="gaussian_vae_loss",
-        fails=("test_gaussian_vae_loss_values",),
-        message=r"σ_p²",
+        fails=("test_gaussian_vae_loss_values", "test_gaussian_vae_loss_constant"),
+        message=r"σ_p²|2 sigma_p\^2",
         code="""
 def gaussian_vae_loss(x, x_hat, mu, logvar, sigma_p=0.4):
     x, x_hat = x.flatten(1), x_hat.flatten(1)
@@ -332,7 +432,7 @@ def gaussian_vae_loss(x, x_hat, mu, logvar, sigma_p=0.4):
     Mutant(
         name="gaussian_without_constant",
         cell="gaussian_vae_loss",
-        fails=("test_gaussian_vae_loss_constant",),
+        fails=("test_gaussian_vae_loss_values", "test_gaussian_vae_loss_constant"),
         message=r"normalising constant",
         code="""
 def gaussian_vae_loss(x, x_hat, mu, logvar, sigma_p=0.4):
@@ -355,7 +455,85 @@ def gaussian_vae_loss(x, x_hat, mu, logvar, sigma_p=0.4):
     return (rec + kl).mean()
 """,
     ),
+    Mutant(
+        name="gaussian_kl_missing_half",
+        cell="gaussian_vae_loss",
+        fails=("test_gaussian_vae_loss_values",),
+        message=r"1/2",
+        code="""
+def gaussian_vae_loss(x, x_hat, mu, logvar, sigma_p=0.4):
+    x, x_hat = x.flatten(1), x_hat.flatten(1)
+    rec = 0.5 * (x - x_hat).pow(2).sum(1) / sigma_p ** 2 + 0.5 * x.shape[1] * math.log(2 * math.pi * sigma_p ** 2)
+    kl = (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(1)
+    return (rec + kl).mean()
+""",
+    ),
+    Mutant(
+        name="gaussian_flattens_everything",
+        cell="gaussian_vae_loss",
+        fails=("test_gaussian_vae_loss_shapes",),
+        message=r"flatten",
+        code="""
+def gaussian_vae_loss(x, x_hat, mu, logvar, sigma_p=0.4):
+    D = x.shape[-1]  # the last dimension only: wrong for images (N, 1, 28, 28)
+    rec = 0.5 * (x - x_hat).pow(2).sum() / sigma_p ** 2 / len(x) + 0.5 * D * math.log(2 * math.pi * sigma_p ** 2)
+    kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(1)
+    return rec + kl.mean()
+""",
+    ),
     # --- LatentOptimization -------------------------------------------------------------------
+    Mutant(
+        name="latents_logvar_started_at_zero",
+        cell="LatentOptimization",
+        fails=("test_latent_optimization_init",),
+        message=r"log sigma_i\^2 with sigma_i ~ N\(0, I\)",
+        code="""
+class LatentOptimization(nn.Module):
+    def __init__(self, n, z_dim):
+        super().__init__()
+        self.mu = nn.Parameter(torch.randn(n, z_dim))
+        self.logvar = nn.Parameter(torch.zeros(n, z_dim))  # sigma = 1, not the sheet's sigma ~ N(0, I)
+
+    def forward(self, idx):
+        mu, logvar = self.mu[idx], self.logvar[idx]
+        return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu), mu, logvar
+""",
+    ),
+    Mutant(
+        name="latents_logvar_log_abs_sigma",
+        cell="LatentOptimization",
+        fails=("test_latent_optimization_init",),
+        message=r"log of the variance",
+        code="""
+class LatentOptimization(nn.Module):
+    def __init__(self, n, z_dim):
+        super().__init__()
+        self.mu = nn.Parameter(torch.randn(n, z_dim))
+        self.logvar = nn.Parameter(torch.randn(n, z_dim).abs().log())  # log sigma, not log sigma^2
+
+    def forward(self, idx):
+        mu, logvar = self.mu[idx], self.logvar[idx]
+        return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu), mu, logvar
+""",
+    ),
+    Mutant(
+        name="latents_sigma_is_the_mu_draw",
+        cell="LatentOptimization",
+        fails=("test_latent_optimization_init",),
+        message=r"independent",
+        code="""
+class LatentOptimization(nn.Module):
+    def __init__(self, n, z_dim):
+        super().__init__()
+        draw = torch.randn(n, z_dim)
+        self.mu = nn.Parameter(draw.clone())
+        self.logvar = nn.Parameter(draw.pow(2).log())  # the same draw for mu and sigma
+
+    def forward(self, idx):
+        mu, logvar = self.mu[idx], self.logvar[idx]
+        return mu + torch.exp(0.5 * logvar) * torch.randn_like(mu), mu, logvar
+""",
+    ),
     Mutant(
         name="latents_initialised_at_zero",
         cell="LatentOptimization",
@@ -366,7 +544,7 @@ class LatentOptimization(nn.Module):
     def __init__(self, n, z_dim):
         super().__init__()
         self.mu = nn.Parameter(torch.zeros(n, z_dim))
-        self.logvar = nn.Parameter(torch.zeros(n, z_dim))
+        self.logvar = nn.Parameter(torch.randn(n, z_dim).pow(2).log())
 
     def forward(self, idx):
         mu, logvar = self.mu[idx], self.logvar[idx]
@@ -377,7 +555,7 @@ class LatentOptimization(nn.Module):
         name="latents_logvar_initialised_at_one",
         cell="LatentOptimization",
         fails=("test_latent_optimization_init",),
-        message=r"start at 0",
+        message=r"log sigma_i\^2",
         code="""
 class LatentOptimization(nn.Module):
     def __init__(self, n, z_dim):
@@ -400,7 +578,7 @@ class LatentOptimization(nn.Module):
     def __init__(self, n, z_dim):
         super().__init__()
         self.register_buffer("mu", torch.randn(n, z_dim))
-        self.register_buffer("logvar", torch.zeros(n, z_dim))
+        self.register_buffer("logvar", torch.randn(n, z_dim).pow(2).log())
 
     def forward(self, idx):
         mu, logvar = self.mu[idx], self.logvar[idx]
@@ -417,7 +595,7 @@ class LatentOptimization(nn.Module):
     def __init__(self, n, z_dim):
         super().__init__()
         self.mu = nn.Parameter(torch.randn(n, z_dim))
-        self.logvar = nn.Parameter(torch.zeros(n, z_dim))
+        self.logvar = nn.Parameter(torch.randn(n, z_dim).pow(2).log())
 
     def forward(self, idx):
         mu, logvar = self.mu[idx], self.logvar[idx]
@@ -434,7 +612,7 @@ class LatentOptimization(nn.Module):
     def __init__(self, n, z_dim):
         super().__init__()
         self.mu = nn.Parameter(torch.randn(n, z_dim))
-        self.logvar = nn.Parameter(torch.zeros(n, z_dim))
+        self.logvar = nn.Parameter(torch.randn(n, z_dim).pow(2).log())
 
     def forward(self, idx):
         mu, logvar = self.mu[idx], self.logvar[idx]
@@ -451,7 +629,7 @@ class LatentOptimization(nn.Module):
     def __init__(self, n, z_dim):
         super().__init__()
         self.mu = nn.Parameter(torch.randn(n, z_dim))
-        self.logvar = nn.Parameter(torch.zeros(n, z_dim))
+        self.logvar = nn.Parameter(torch.randn(n, z_dim).pow(2).log())
 
     def forward(self, idx):
         mu, logvar = self.mu[idx], self.logvar[idx]
@@ -556,6 +734,107 @@ def log_likelihood_importance(model, x, M=1000):
         logits = model.decoder(z)
         log_px_z = torch.distributions.Bernoulli(logits=logits).log_prob(x.expand_as(logits)).sum(-1)
         return torch.logsumexp(log_px_z, dim=0) - math.log(M)
+""",
+    ),
+    Mutant(
+        name="importance_prior_as_proposal",
+        cell="log_likelihood_importance",
+        fails=("test_log_likelihood_importance_proposal",),
+        message=r"prior",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    with torch.no_grad():
+        mu, _ = model.encoder(x)
+        z = torch.randn((M, *mu.shape))  # the proposal is the prior, not q(z|x)
+        logits = model.decoder(z)
+        log_px_z = torch.distributions.Bernoulli(logits=logits).log_prob(x.expand_as(logits)).sum(-1)
+        return torch.logsumexp(log_px_z, dim=0) - math.log(M)
+""",
+    ),
+    Mutant(
+        name="importance_log_prior_missing",
+        cell="log_likelihood_importance",
+        fails=("test_log_likelihood_importance_exact", "test_log_likelihood_importance_proposal"),
+        message=r"784 log 2|above the exact log p\(x\)",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    with torch.no_grad():
+        mu, logvar = model.encoder(x)
+        q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+        z = q.sample((M,))
+        logits = model.decoder(z)
+        log_px_z = torch.distributions.Bernoulli(logits=logits).log_prob(x.expand_as(logits)).sum(-1)
+        return torch.logsumexp(log_px_z - q.log_prob(z).sum(-1), dim=0) - math.log(M)
+""",
+    ),
+    Mutant(
+        name="importance_noise_scaled_by_variance",
+        cell="log_likelihood_importance",
+        fails=("test_log_likelihood_importance_proposal",),
+        message=r"standard errors",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    with torch.no_grad():
+        mu, logvar = model.encoder(x)
+        eps = torch.randn((M, *mu.shape))
+        z = mu + logvar.exp() * eps
+        logits = model.decoder(z)
+        log_px_z = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)
+        log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
+        log_qz = -0.5 * (eps.pow(2) + logvar + math.log(2 * math.pi)).sum(-1)
+        return torch.logsumexp(log_px_z + log_pz - log_qz, dim=0) - math.log(M)
+""",
+    ),
+    Mutant(
+        name="importance_log_q_with_log_sigma",
+        cell="log_likelihood_importance",
+        fails=("test_log_likelihood_importance_proposal",),
+        message=r"standard errors",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    with torch.no_grad():
+        mu, logvar = model.encoder(x)
+        eps = torch.randn((M, *mu.shape))
+        z = mu + torch.exp(0.5 * logvar) * eps
+        logits = model.decoder(z)
+        log_px_z = -F.binary_cross_entropy_with_logits(logits, x.expand_as(logits), reduction="none").sum(-1)
+        log_pz = -0.5 * (z.pow(2) + math.log(2 * math.pi)).sum(-1)
+        log_qz = -0.5 * (eps.pow(2) + 0.5 * logvar + math.log(2 * math.pi)).sum(-1)
+        return torch.logsumexp(log_px_z + log_pz - log_qz, dim=0) - math.log(M)
+""",
+    ),
+    Mutant(
+        name="importance_z_is_mu",
+        cell="log_likelihood_importance",
+        fails=("test_log_likelihood_importance_proposal",),
+        message=r"fresh",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    with torch.no_grad():
+        mu, logvar = model.encoder(x)
+        q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+        z = mu.expand(M, *mu.shape)  # no sampling
+        logits = model.decoder(z)
+        log_px_z = torch.distributions.Bernoulli(logits=logits).log_prob(x.expand_as(logits)).sum(-1)
+        log_w = log_px_z + torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1) - q.log_prob(z).sum(-1)
+        return torch.logsumexp(log_w, dim=0) - math.log(M)
+""",
+    ),
+    Mutant(
+        name="importance_logsumexp_over_batch",
+        cell="log_likelihood_importance",
+        fails=("test_log_likelihood_importance_exact", "test_log_likelihood_importance_proposal"),
+        message=r"shape",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    with torch.no_grad():
+        mu, logvar = model.encoder(x)
+        q = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+        z = q.sample((M,))
+        logits = model.decoder(z)
+        log_px_z = torch.distributions.Bernoulli(logits=logits).log_prob(x.expand_as(logits)).sum(-1)
+        log_w = log_px_z + torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(-1) - q.log_prob(z).sum(-1)
+        return torch.logsumexp(log_w, dim=1) - math.log(M)
 """,
     ),
 ]
@@ -687,12 +966,30 @@ class LatentOptimization(nn.Module):
         self.mu = nn.Parameter(torch.empty(n, z_dim))
         self.logvar = nn.Parameter(torch.empty(n, z_dim))
         nn.init.normal_(self.mu, 0.0, 1.0)
-        nn.init.zeros_(self.logvar)
+        with torch.no_grad():
+            self.logvar.copy_(2 * torch.randn(n, z_dim).abs().log())
 
     def forward(self, idx):
         mu, logvar = self.mu[idx], self.logvar[idx]
         z = torch.distributions.Normal(mu, logvar.mul(0.5).exp()).rsample()
         return z, mu, logvar
+""",
+    ),
+    Alternative(
+        name="latents_sigma_drawn_first_chi_square",
+        cell="LatentOptimization",
+        code="""
+class LatentOptimization(nn.Module):
+    def __init__(self, n, z_dim):
+        super().__init__()
+        # another order of random draws, and sigma^2 ~ chi-square(1) sampled directly
+        self.logvar = nn.Parameter(torch.distributions.Chi2(torch.tensor(1.0)).sample((n, z_dim)).log())
+        self.mu = nn.Parameter(torch.distributions.Normal(0.0, 1.0).sample((n, z_dim)))
+
+    def forward(self, idx):
+        mu, logvar = self.mu[idx], self.logvar[idx]
+        eps = torch.randn(len(idx), self.mu.shape[1])
+        return mu + eps * logvar.exp().sqrt(), mu, logvar
 """,
     ),
     Alternative(
@@ -722,6 +1019,74 @@ def log_likelihood_importance(model, x, M=1000):
             chunks.append(log_w)
         log_w = torch.cat(chunks)
         return torch.logsumexp(log_w, 0) - math.log(M)
+""",
+    ),
+    Alternative(
+        name="vae_interface_of_the_helpers_modules",
+        cell="VAE",
+        code="""
+class VAE(nn.Module):
+    def __init__(self, z_dim=10, hidden=(300, 300), x_dim=784, activation="tanh"):
+        super().__init__()
+        self.z_dim, self.x_dim = z_dim, x_dim
+        self.encoder = MLPEncoder(x_dim, hidden, z_dim, activation)
+        self.decoder = MLPDecoder(z_dim, hidden, x_dim, activation)
+
+    def negative_elbo_bound(self, x):
+        mu, logvar = self.encoder(x.reshape(-1, self.encoder.in_dim))
+        z = mu + torch.randn(len(x), self.encoder.z_dim) * (0.5 * logvar).exp()
+        rec = F.binary_cross_entropy_with_logits(self.decoder(z), x, reduction="sum") / len(x)
+        kl = -0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.exp()) / len(x)
+        return rec + kl, kl, rec
+
+    def negative_iwae_bound(self, x, iw):
+        # the other order of random draws: one image at a time, samples along dimension 1
+        values, kls, recs = [], [], []
+        for image in x:
+            mu, logvar = (t[0] for t in self.encoder(image[None]))
+            std = (0.5 * logvar).exp()
+            eps = torch.randn(iw, self.decoder.z_dim)
+            z = mu + std * eps
+            log_px_z = -F.binary_cross_entropy_with_logits(
+                self.decoder(z), image.expand(iw, self.decoder.out_dim), reduction="none").sum(1)
+            log_w = log_px_z + (-0.5 * z ** 2 + 0.5 * eps ** 2 + 0.5 * logvar).sum(1)
+            values.append(math.log(iw) - torch.logsumexp(log_w, 0))
+            kls.append(0.5 * (mu ** 2 + std ** 2 - logvar - 1).sum())
+            recs.append(-log_px_z.mean())
+        return torch.stack(values).mean(), torch.stack(kls).mean(), torch.stack(recs).mean()
+
+    def sample_x(self, n, binary=False):
+        z = torch.randn(n, self.decoder.z_dim)
+        probs = torch.sigmoid(self.decoder(z))
+        return torch.bernoulli(probs) if binary else probs
+""",
+    ),
+    Alternative(
+        name="sample_x_with_encoder_z_dim",
+        cell="VAE",
+        code=_vae(sample=_sample(
+            "        z = torch.randn(n, self.encoder.z_dim)\n"
+            "        return torch.distributions.Bernoulli(logits=self.decoder(z)).sample() if binary else "
+            "self.decoder(z).sigmoid()")),
+    ),
+    Alternative(
+        name="importance_loop_over_images_samples_first",
+        cell="log_likelihood_importance",
+        code="""
+def log_likelihood_importance(model, x, M=1000):
+    out = []
+    with torch.no_grad():
+        for image in x.double():
+            mu, logvar = (t[0].double() for t in model.encoder(image[None].float()))
+            std = torch.exp(0.5 * logvar)
+            z = mu + std * torch.randn(M, model.decoder.z_dim, dtype=torch.float64)
+            logits = model.decoder(z.float()).double()
+            log_px_z = (image * F.logsigmoid(logits) + (1 - image) * F.logsigmoid(-logits)).sum(1)
+            log_pz = torch.distributions.Normal(0.0, 1.0).log_prob(z).sum(1)
+            log_qz = torch.distributions.Normal(mu, std).log_prob(z).sum(1)
+            log_w = log_px_z + log_pz - log_qz
+            out.append(torch.logsumexp(log_w, 0) - math.log(M))
+    return torch.stack(out).float()
 """,
     ),
 ]
