@@ -64,6 +64,72 @@ def balanced_subset_indices(labels, per_class, seed):
         out.append(members[torch.randperm(len(members), generator=g)[:per_class]])
     return torch.cat(out)
 '''),
+    Mutant("subset_reseeds_global_torch", "balanced_subset_indices", fails=("test_balanced_subset_seeded",),
+           message=r"global torch random state", code='''
+def balanced_subset_indices(labels, per_class, seed):
+    torch.manual_seed(seed)
+    order = torch.randperm(len(labels))
+    picked, counts = [], {}
+    for i in order.tolist():
+        c = int(labels[i])
+        if counts.get(c, 0) < per_class:
+            counts[c] = counts.get(c, 0) + 1
+            picked.append(i)
+    if any(counts[c] < per_class for c in counts):
+        raise ValueError("a class is too small")
+    return torch.tensor(picked)
+'''),
+    Mutant("subset_reseeds_global_torch_per_class", "balanced_subset_indices", fails=("test_balanced_subset_seeded",),
+           message=r"global torch random state", code='''
+def balanced_subset_indices(labels, per_class, seed):
+    out = []
+    for c in torch.unique(labels):
+        members = torch.nonzero(labels == c).flatten()
+        if len(members) < per_class:
+            raise ValueError("too few")
+        torch.manual_seed(seed + int(c))
+        out.append(members[torch.randperm(len(members))[:per_class]])
+    return torch.cat(out)
+'''),
+    Mutant("subset_reseeds_global_numpy", "balanced_subset_indices", fails=("test_balanced_subset_seeded",),
+           message=r"global numpy random state", code='''
+import numpy as np
+def balanced_subset_indices(labels, per_class, seed):
+    np.random.seed(seed)
+    y = labels.numpy()
+    out = []
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        if len(members) < per_class:
+            raise ValueError("too few")
+        out.append(np.random.choice(members, size=per_class, replace=False))
+    return torch.as_tensor(np.concatenate(out))
+'''),
+    Mutant("subset_reseeds_global_python_random", "balanced_subset_indices", fails=("test_balanced_subset_seeded",),
+           message=r"global Python random state", code='''
+import random
+def balanced_subset_indices(labels, per_class, seed):
+    random.seed(seed)
+    picked = []
+    for c in torch.unique(labels).tolist():
+        members = torch.nonzero(labels == c).flatten().tolist()
+        if len(members) < per_class:
+            raise ValueError("too few")
+        picked += random.sample(members, per_class)
+    return torch.tensor(picked)
+'''),
+    Mutant("subset_int32_indices", "balanced_subset_indices", fails=("test_balanced_subset_counts",),
+           message=r"int64", code='''
+def balanced_subset_indices(labels, per_class, seed):
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for c in torch.unique(labels):
+        members = torch.nonzero(labels == c).flatten()
+        if len(members) < per_class:
+            raise ValueError("too few")
+        out.append(members[torch.randperm(len(members), generator=g)[:per_class]])
+    return torch.cat(out).to(torch.int32)
+'''),
     # accuracy
     Mutant("accuracy_returns_tensor", "accuracy", fails=("test_accuracy",), message=r"float", code='''
 def accuracy(logits, labels):
@@ -81,7 +147,19 @@ def accuracy(logits, labels):
 def accuracy(logits, labels):
     return float((logits.argmax(dim=1) == labels).sum().item() // len(labels))
 '''),
+    Mutant("accuracy_numpy_float", "accuracy", fails=("test_accuracy",), message=r"Python float", code='''
+import numpy as np
+def accuracy(logits, labels):
+    return np.mean((logits.argmax(dim=1) == labels).numpy())
+'''),
     # cross_entropy
+    Mutant("ce_batch_max_shift", "cross_entropy", fails=("test_cross_entropy_stable",),
+           message=r"each row's own maximum", code='''
+def cross_entropy(logits, labels):
+    m = logits.max()  # the largest logit of the whole batch, not of each row
+    lse = m + torch.log(torch.exp(logits - m).sum(dim=1))
+    return (lse - logits[torch.arange(len(labels)), labels]).mean()
+'''),
     Mutant("ce_naive_softmax", "cross_entropy", fails=("test_cross_entropy_stable",),
            message=r"log-sum-exp|overflow|inf|nan", code='''
 def cross_entropy(logits, labels):
@@ -131,18 +209,47 @@ def balanced_subset_indices(labels, per_class, seed):
         out.append(rng.choice(members, size=per_class, replace=False))
     return torch.as_tensor(np.concatenate(out))
 '''),
-    Alternative("subset_manual_seed_then_shuffle", "balanced_subset_indices", code='''
+    Alternative("subset_multinomial_generator", "balanced_subset_indices", code='''
 def balanced_subset_indices(labels, per_class, seed):
-    torch.manual_seed(seed)
-    order = torch.randperm(len(labels))
+    g = torch.Generator()
+    g.manual_seed(seed)
+    out = []
+    for c in labels.unique(sorted=False):
+        members = (labels == c).nonzero(as_tuple=True)[0]
+        if members.numel() < per_class:
+            raise ValueError(f"class {int(c)} is too small")
+        weights = torch.ones(members.numel(), dtype=torch.float64)
+        out.append(members[torch.multinomial(weights, per_class, replacement=False, generator=g)])
+    return torch.cat(out)
+'''),
+    Alternative("subset_python_random_instance", "balanced_subset_indices", code='''
+import random as _rnd
+def balanced_subset_indices(labels, per_class, seed):
+    rng = _rnd.Random(seed)  # a private generator: the global one is untouched
+    by_class = {}
+    for i, c in enumerate(labels.tolist()):
+        by_class.setdefault(c, []).append(i)
+    picked = []
+    for c in sorted(by_class):
+        if len(by_class[c]) < per_class:
+            raise ValueError("a class is too small")
+        picked += rng.sample(by_class[c], per_class)
+    return torch.tensor(picked, dtype=torch.int64)
+'''),
+    Alternative("subset_manual_seed_inside_fork_rng", "balanced_subset_indices", code='''
+def balanced_subset_indices(labels, per_class, seed):
+    with torch.random.fork_rng():  # the global state is restored on exit
+        torch.manual_seed(seed)
+        order = torch.randperm(len(labels))
     picked, counts = [], {}
     for i in order.tolist():
         c = int(labels[i])
         if counts.get(c, 0) < per_class:
             counts[c] = counts.get(c, 0) + 1
             picked.append(i)
-    if any(counts[c] < per_class for c in counts):
-        raise ValueError("a class is too small")
+    for c in torch.unique(labels).tolist():
+        if counts.get(c, 0) < per_class:
+            raise ValueError("a class is too small")
     return torch.tensor(picked)
 '''),
     Alternative("accuracy_loop", "accuracy", code='''
@@ -166,6 +273,13 @@ def cross_entropy(logits, labels):
 def cross_entropy(logits, labels):
     onehot = F.one_hot(labels, logits.shape[1]).to(logits.dtype)
     return -(onehot * torch.log_softmax(logits, dim=1)).sum(dim=1).mean()
+'''),
+    Alternative("ce_float64_internally", "cross_entropy", code='''
+def cross_entropy(logits, labels):
+    s = logits.double()
+    m = s.max(dim=1, keepdim=True).values
+    lse = (m + (s - m).exp().sum(1, keepdim=True).log()).squeeze(1)
+    return (lse - s.gather(1, labels.view(-1, 1)).squeeze(1)).mean().to(logits.dtype)
 '''),
     Alternative("ce_loop", "cross_entropy", code='''
 def cross_entropy(logits, labels):

@@ -42,6 +42,13 @@ def kl_normal(qm, qv, pm, pv):
 def kl_normal(qm, qv, pm, pv):
     return 0.5 * (torch.log(pv / qv) + (qv + (qm - pm) ** 2) / pv - 1).sum()
 '''),
+    Mutant(name="kl_to_standard_normal_only", cell="kl_normal", fails=("test_kl_normal_values",),
+           message=r"ignoring pm and pv", code='''
+def kl_normal(qm, qv, pm, pv):
+    # right for the VAE prior N(0, I), wrong for a general p: the hand example cannot tell
+    shape = torch.broadcast_shapes(qm.shape, qv.shape, pm.shape, pv.shape)
+    return 0.5 * (qm ** 2 + qv - torch.log(qv) - 1).expand(shape).sum(-1)
+'''),
     # ---- log_marginal_linear_gaussian ------------------------------------------------------------
     Mutant(name="logp_sigma2_as_std", cell="log_marginal_linear_gaussian", fails=("test_log_marginal_values",),
            message=r"standard deviation", code='''
@@ -166,6 +173,24 @@ def elbo_linear_gaussian(x, qm, qv, W, b, sigma2):
         ((x - b - qm @ W.T) ** 2).sum(-1) + (v * (W ** 2).sum(0)).sum(-1)) / sigma2
     return rec - 0.5 * (qm ** 2 + v - torch.log(v) - 1).sum(-1)
 '''),
+    Mutant(name="elbo_spread_without_column_norms", cell="elbo_linear_gaussian",
+           fails=("test_elbo_linear_gaussian_values",), message=r"trace of W diag", code='''
+def elbo_linear_gaussian(x, qm, qv, W, b, sigma2):
+    D = W.shape[0]
+    residual = x - b - qm @ W.T
+    expected_sq = (residual ** 2).sum(-1) + qv.sum(-1)  # E||W (z - qm)||^2 is not sum_k qv_k
+    rec = -0.5 * D * math.log(2 * math.pi * float(sigma2)) - 0.5 * expected_sq / sigma2
+    return rec - 0.5 * (qm ** 2 + qv - torch.log(qv) - 1).sum(-1)
+'''),
+    Mutant(name="elbo_constant_without_sigma2", cell="elbo_linear_gaussian",
+           fails=("test_elbo_linear_gaussian_values",), message=r"sigma\^2 is missing inside the log", code='''
+def elbo_linear_gaussian(x, qm, qv, W, b, sigma2):
+    D = W.shape[0]
+    residual = x - b - qm @ W.T
+    expected_sq = (residual ** 2).sum(-1) + (qv * (W ** 2).sum(0)).sum(-1)
+    rec = -0.5 * D * math.log(2 * math.pi) - 0.5 * expected_sq / sigma2
+    return rec - 0.5 * (qm ** 2 + qv - torch.log(qv) - 1).sum(-1)
+'''),
     # ---- data-level tables --------------------------------------------------------------------
     Mutant(name="elbo_data_unweighted", cell="elbo_data", fails=("test_elbo_data_values",),
            message=r"weighted by p_D", code='''
@@ -215,6 +240,14 @@ def elbo_data_form_x_marginal(p_data, p_xz, q_zx):
     post = p_xz / p_x.unsqueeze(-1)
     kl_post = (q_zx * (q_zx.log() - post.log())).sum(-1)
     return (p_data * (p_data.log() - p_x.log())).sum(-1), kl_post.mean(-1)
+'''),
+    Mutant(name="x_marginal_joint_not_posterior", cell="elbo_data_form_x_marginal",
+           fails=("test_elbo_data_form_x_marginal",), message=r"joint p\(x, z\) instead of the posterior", code='''
+def elbo_data_form_x_marginal(p_data, p_xz, q_zx):
+    p_x = p_xz.sum(-1)
+    kl_marginal = (p_data * (p_data.log() - p_x.log())).sum(-1)
+    kl_post = (q_zx * (q_zx.log() - p_xz.log())).sum(-1)  # p(x, z), not p(z | x)
+    return kl_marginal, (p_data * kl_post).sum(-1)
 '''),
     Mutant(name="z_marginal_unweighted_aggregate", cell="elbo_data_form_z_marginal",
            fails=("test_elbo_data_form_z_marginal",), message=r"aggregate posterior", code='''
@@ -311,6 +344,15 @@ def log_marginal_linear_gaussian(x, W, b, sigma2):
     out = torch.stack([-0.5 * (D * math.log(2 * math.pi) + logdet + (r - b) @ Cinv @ (r - b)) for r in flat])
     return out.reshape(x.shape[:-1])
 '''),
+    Alternative(name="logp_eigendecomposition_float64", cell="log_marginal_linear_gaussian", code='''
+def log_marginal_linear_gaussian(x, W, b, sigma2):
+    W64, r = W.double(), (x - b).double()
+    C = W64 @ W64.T + float(sigma2) * torch.eye(W.shape[0], dtype=torch.float64)
+    lam, U = torch.linalg.eigh(C)
+    proj = r @ U
+    out = -0.5 * (W.shape[0] * math.log(2 * math.pi) + torch.log(lam).sum() + (proj ** 2 / lam).sum(-1))
+    return out.to(x.dtype)
+'''),
     # ---- posterior_linear_gaussian ----------------------------------------------------------------
     Alternative(name="post_conditioning_full_batch_cov", cell="posterior_linear_gaussian", code='''
 def posterior_linear_gaussian(x, W, b, sigma2):
@@ -371,6 +413,18 @@ def elbo_linear_gaussian(x, qm, qv, W, b, sigma2):
     kl = d.kl_divergence(d.MultivariateNormal(qm, covariance_matrix=torch.diag_embed(qv)),
                          d.MultivariateNormal(m, covariance_matrix=S))
     return logp - kl
+'''),
+    Alternative(name="elbo_einsum_trace_float64", cell="elbo_linear_gaussian", code='''
+def elbo_linear_gaussian(x, qm, qv, W, b, sigma2):
+    dt = torch.promote_types(x.dtype, qm.dtype)
+    x, qm, qv, W, b = (t.double() for t in (x, qm, qv, W, b))
+    s2 = float(sigma2)
+    D = W.shape[0]
+    mean_x = torch.einsum("dk,...k->...d", W, qm) + b
+    trace = torch.einsum("dk,...k,dk->...", W, qv, W)  # tr(W diag(qv) W^T)
+    rec = -0.5 * (D * math.log(2 * math.pi * s2) + (((x - mean_x) ** 2).sum(-1) + trace) / s2)
+    kl = 0.5 * (qm ** 2 + qv - qv.log() - 1).sum(-1)
+    return (rec - kl).to(dt)
 '''),
     # ---- data-level tables --------------------------------------------------------------------
     Alternative(name="elbo_data_loops", cell="elbo_data", code='''

@@ -54,6 +54,11 @@ def sample_gaussian(m, v):
 def sample_gaussian(m, v):
     return m + torch.sqrt(v) * torch.rand_like(m)
 '''),
+    Mutant(name="sample_treats_v_as_log_variance", cell="sample_gaussian", fails=("test_sample_gaussian_moments",),
+           message=r"variances .* are far from v", code='''
+def sample_gaussian(m, v):
+    return m + torch.exp(0.5 * v) * torch.randn_like(m)
+'''),
     # ---- log_normal ------------------------------------------------------------------------------------------
     Mutant(name="log_normal_missing_log_2pi", cell="log_normal", fails=("test_log_normal_values",),
            message=r"log\(2 pi\)", code='''
@@ -99,6 +104,11 @@ def log_bernoulli_with_logits(x, logits):
 def log_bernoulli_with_logits(x, logits):
     return ((1 - x) * logits - F.softplus(logits)).sum(-1)
 '''),
+    Mutant(name="bernoulli_bce_on_probabilities", cell="log_bernoulli_with_logits",
+           fails=("test_log_bernoulli_stability",), message=r"not exact", code='''
+def log_bernoulli_with_logits(x, logits):
+    return -F.binary_cross_entropy(torch.sigmoid(logits), x, reduction="none").sum(-1)  # clamps log at -100
+'''),
     # ---- log_mean_exp ------------------------------------------------------------------------------------------
     Mutant(name="log_mean_exp_naive", cell="log_mean_exp", fails=("test_log_mean_exp_stability",),
            message=r"overflow", code='''
@@ -114,6 +124,11 @@ def log_mean_exp(x, dim):
            message=r"remove the averaged dimension", code='''
 def log_mean_exp(x, dim):
     return torch.logsumexp(x, dim, keepdim=True) - math.log(x.shape[dim])
+'''),
+    Mutant(name="log_mean_exp_log_M_of_last_dim", cell="log_mean_exp", fails=("test_log_mean_exp_values",),
+           message=r"off by", code='''
+def log_mean_exp(x, dim):
+    return torch.logsumexp(x, dim) - math.log(x.shape[-1])
 '''),
     # ---- score_function_gradient -------------------------------------------------------------------------------
     Mutant(name="score_missing_inverse_variance", cell="score_function_gradient",
@@ -147,6 +162,30 @@ def score_function_gradient(f, m, v, n):
     z = m + v.sqrt() * torch.randn(n, *m.shape, dtype=m.dtype)
     fz = f(z).reshape(n, 1)
     return (fz * (z - m) / v).mean(0), (fz * ((z - m) ** 2 / v - 1) / (2 * v)).mean(0)
+'''),
+    Mutant(name="score_same_eps_every_dimension", cell="score_function_gradient",
+           fails=("test_score_function_gradient_values",), message=r"check the score", code='''
+def score_function_gradient(f, m, v, n):
+    m, v = m.detach(), v.detach()
+    z = m + v.sqrt() * torch.randn(n, 1, dtype=m.dtype)  # one eps shared by all dimensions
+    fz = f(z).reshape(n, 1)
+    return (fz * (z - m) / v).mean(0), (fz * ((z - m) ** 2 / v - 1) / (2 * v)).mean(0)
+'''),
+    Mutant(name="score_of_m_divided_by_std", cell="score_function_gradient",
+           fails=("test_score_function_gradient_values",), message=r"divided by sqrt\(v\)", code='''
+def score_function_gradient(f, m, v, n):
+    m, v = m.detach(), v.detach()
+    z = m + v.sqrt() * torch.randn(n, *m.shape, dtype=m.dtype)
+    fz = f(z).reshape(n, 1)
+    return (fz * (z - m) / v.sqrt()).mean(0), (fz * ((z - m) ** 2 / v - 1) / (2 * v)).mean(0)
+'''),
+    Mutant(name="score_of_v_missing_half", cell="score_function_gradient",
+           fails=("test_score_function_gradient_values",), message=r"with the 1/2", code='''
+def score_function_gradient(f, m, v, n):
+    m, v = m.detach(), v.detach()
+    z = m + v.sqrt() * torch.randn(n, *m.shape, dtype=m.dtype)
+    fz = f(z).reshape(n, 1)
+    return (fz * (z - m) / v).mean(0), (fz * ((z - m) ** 2 / v - 1) / v).mean(0)
 '''),
     # ---- reparameterization_gradient ---------------------------------------------------------------------------
     Mutant(name="reparam_variance_as_std", cell="reparameterization_gradient",
@@ -193,6 +232,22 @@ def reparameterization_gradient(f, m, v, n):
     f(z).mean().backward()
     return m.grad.detach().clone(), v.grad.detach().clone()
 '''),
+    Mutant(name="reparam_same_eps_every_dimension", cell="reparameterization_gradient",
+           fails=("test_reparameterization_gradient_through_f",), message=r"standard errors", code='''
+def reparameterization_gradient(f, m, v, n):
+    m_ = m.detach().clone().requires_grad_(True)
+    v_ = v.detach().clone().requires_grad_(True)
+    z = m_ + v_.sqrt() * torch.randn(n, 1, dtype=m.dtype)  # unbiased for f = |z|^2, sum sin z; not for |z W|^2
+    return torch.autograd.grad(f(z).mean(), (m_, v_))
+'''),
+    Mutant(name="reparam_gradient_with_respect_to_std", cell="reparameterization_gradient",
+           fails=("test_reparameterization_gradient_values",), message=r"standard deviation sqrt\(v\)", code='''
+def reparameterization_gradient(f, m, v, n):
+    m_ = m.detach().clone().requires_grad_(True)
+    s_ = v.detach().sqrt().requires_grad_(True)
+    z = m_ + s_ * torch.randn(n, *m.shape, dtype=m.dtype)
+    return torch.autograd.grad(f(z).mean(), (m_, s_))
+'''),
     # ---- importance_log_likelihood -----------------------------------------------------------------------------
     Mutant(name="importance_logsumexp_without_log_M", cell="importance_log_likelihood",
            fails=("test_importance_log_likelihood_posterior", "test_importance_log_likelihood_values"),
@@ -225,6 +280,12 @@ def importance_log_likelihood(log_joint, proposal, M):
     z = proposal.sample().expand(M, *proposal.batch_shape, *proposal.event_shape)
     return torch.logsumexp(log_joint(z) - proposal.log_prob(z), dim=0) - math.log(M)
 '''),
+    Mutant(name="importance_two_sample_sets", cell="importance_log_likelihood",
+           fails=("test_importance_log_likelihood_values",), message=r"samples were drawn", code='''
+def importance_log_likelihood(log_joint, proposal, M):
+    log_w = log_joint(proposal.sample((M,))) - proposal.log_prob(proposal.sample((M,)))
+    return torch.logsumexp(log_w, dim=0) - math.log(M)
+'''),
     Mutant(name="importance_logsumexp_over_last_dim", cell="importance_log_likelihood",
            fails=("test_importance_log_likelihood_batch",), message=r"shape", code='''
 def importance_log_likelihood(log_joint, proposal, M):
@@ -251,6 +312,10 @@ def sample_gaussian(m, v):
     return torch.stack(rows).reshape(m.shape)
 '''),
     # ---- log_normal ------------------------------------------------------------------------------------------
+    Alternative(name="sample_independent_normal_rsample", cell="sample_gaussian", code='''
+def sample_gaussian(m, v):
+    return D.Independent(D.Normal(m, v.sqrt()), 1).rsample()
+'''),
     Alternative(name="log_normal_with_distributions", cell="log_normal", code='''
 def log_normal(x, m, v):
     return D.Normal(m, v.sqrt()).log_prob(x).sum(-1)
@@ -331,6 +396,15 @@ def score_function_gradient(f, m, v, n):
         grad_v = (fz * ((z - m64) ** 2 / v64 - 1) / (2 * v64)).mean(0)
     return grad_m.to(m.dtype), grad_v.to(v.dtype)
 '''),
+    Alternative(name="score_noise_drawn_dimension_first", cell="score_function_gradient", code='''
+def score_function_gradient(f, m, v, n):
+    m, v = m.detach(), v.detach()
+    eps = torch.randn(m.shape[0], n, dtype=m.dtype).T  # another order of the random draws
+    z = m + v.sqrt() * eps
+    with torch.no_grad():
+        fz = f(z)[:, None]
+    return (fz * eps / v.sqrt()).mean(0), (fz * (eps ** 2 - 1) / (2 * v)).mean(0)
+'''),
     # ---- reparameterization_gradient ---------------------------------------------------------------------------
     Alternative(name="reparam_rsample_and_backward_on_fresh_leaves", cell="reparameterization_gradient", code='''
 def reparameterization_gradient(f, m, v, n):
@@ -355,6 +429,15 @@ def reparameterization_gradient(f, m, v, n):
     z = sample_gaussian(m_.expand(n, *m.shape), log_v.exp().expand(n, *m.shape))
     grad_m, grad_log_v = torch.autograd.grad(f(z).mean(), (m_, log_v))
     return grad_m, grad_log_v / v.detach()  # d/dv = d/dlog v * dlog v/dv
+'''),
+    Alternative(name="reparam_noise_drawn_dimension_first_float64", cell="reparameterization_gradient", code='''
+def reparameterization_gradient(f, m, v, n):
+    m_ = m.detach().double().requires_grad_(True)
+    v_ = v.detach().double().requires_grad_(True)
+    eps = torch.randn(m.shape[0], n, dtype=torch.float64).T
+    values = f((m_ + v_.sqrt() * eps).to(m.dtype))
+    grad_m, grad_v = torch.autograd.grad(values.double().mean(), (m_, v_))
+    return grad_m.to(m.dtype), grad_v.to(v.dtype)
 '''),
     # ---- importance_log_likelihood -----------------------------------------------------------------------------
     Alternative(name="importance_loop_with_rsample", cell="importance_log_likelihood", code='''
