@@ -19,3 +19,35 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # it), so no cell should come near this; it stops a runaway student loop.
 c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
+
+# ---- Autograding integrity (issue 10; tools/grading/integrity.py) ------------------------------
+# InjectGuard runs before execution (a prologue cell, one checking line per test cell); CheckGuard
+# after it, before SaveAutoGrades (confirms each test cell's canary, strips the guard, writes
+# reports/<assignment>/integrity.md). The rest is nbgrader 0.9.6's default chain. When merging
+# with the sandbox branch: tools.grading.execute.SandboxedExecute replaces Execute, and
+# NormalizeOutputs / CapOutputs go where grading_interface.md puts them.
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the course root: tools/ is importable
+
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (  # noqa: E402
+    AssignLatePenalties,
+    CheckCellMetadata,
+    Execute,
+    IgnorePattern,
+    LimitOutput,
+    SaveAutoGrades,
+)
+
+from tools.grading.integrity import CheckGuard, InjectGuard  # noqa: E402
+
+c.Autograde.autograde_preprocessors = [
+    InjectGuard,         # integrity: before any student code runs
+    Execute,             # (sandbox branch: tools.grading.execute.SandboxedExecute)
+    CheckGuard,          # integrity: after execution, before grades are saved
+    IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+]
+# ---- end of the integrity block ------------------------------------------------------------

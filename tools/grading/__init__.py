@@ -1,0 +1,1 @@
+"""Autograding safety: sandboxed kernels, integrity checks, output limits, reports."""
