@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to alembic: the environment's bin/ must be on PATH.
 RUN := PATH="$(BIN):$$PATH"
 
-.PHONY: demo test release lint bench bench-full clean-outputs clean venv
+.PHONY: demo test release lint bench bench-full clean-outputs clean venv report
 
 venv: $(STAMP)
 
@@ -42,6 +42,10 @@ bench: $(STAMP)
 A ?= 03_vae
 bench-full: $(STAMP)
 	$(RUN) $(BIN)/python -m benchmarks.full_mode $(A)
+
+## report: scan the submissions of one assignment for code no exercise needs: make report A=01_elbo
+report: $(STAMP)
+	$(RUN) $(BIN)/python -m tools.grading.scan $(A)
 
 ## clean-outputs: strip outputs from the source notebooks before committing
 clean-outputs: $(STAMP)

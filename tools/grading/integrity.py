@@ -290,6 +290,10 @@ class CheckGuard(NbGraderPreprocessor):
                           "detail": "removed: nbgrader would read it as partial credit", "line": None})
         errors = [o for o in cell.outputs if o.output_type == "error"]
         for out in errors:
+            # IPython shows the lines around a failing assert: the appended line may be one of them.
+            out.traceback = ["\n".join(line for line in str(entry).split("\n") if "__vae_guard__" not in line)
+                             for entry in out.get("traceback", [])]
+        for out in errors:
             if out.ename == ERROR_NAME:
                 out.traceback = [f"{ERROR_NAME}: {out.evalue}"]
                 return out.evalue, notes

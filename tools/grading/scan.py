@@ -343,8 +343,9 @@ def markdown(data: dict) -> str:
             for item in entry.get("tamper") or []:
                 out.append(f"- **tampering** {_where(item)}: {item['why']}")
             for item in entry.get("events") or []:
-                out.append(f"- **seen at run time** {_where(item)}, line {item.get('line')}: {item.get('kind')} "
-                           f"({item.get('detail')})")
+                in_library = "site-packages" in str(item.get("file")) or "/lib/python" in str(item.get("file"))
+                line = "" if item.get("line") is None or in_library else f", line {item['line']}"
+                out.append(f"- **seen at run time** {_where(item)}{line}: {item.get('kind')} ({item.get('detail')})")
             for item in entry.get("suspicious") or []:
                 out.append(f"- {_where(item)}, line {item['line']} [{item['rule']}]: {item['what']}: "
                            f"`{item['code'].replace('`', chr(39))}`")
