@@ -220,6 +220,8 @@ def install(key_hex, settings):  # noqa: C901
     def track(label, obj, mode):
         d = dict_of(obj)
         if d is not None and not any(d is n[1] for n in namespaces):
+            if mode == "strict" and _isinstance(obj, _type):
+                mode = "class"  # a class: a written-and-restored attribute is a patch too
             namespaces.append((label, d, _dict(d), mode, [version(d)]))
 
     strict_modules = ["torch", "torch.nn", "torch.nn.functional", "torch.linalg", "torch.special", "torch.fft",
@@ -386,6 +388,19 @@ def install(key_hex, settings):  # noqa: C901
     # ipykernel rebinds input() for every request; a distribution's default validation is a setting.
     ignored_keys = {"__warningregistry__", "_validate_args", "input", "raw_input", "getpass", "_", "__", "___"}
 
+    def library_wrapper(now, value):
+        seen = 0
+        inner = now
+        while inner is not None and seen < 5:
+            code = _getattr(_getattr(inner, "__func__", inner), "__code__", None)
+            if code is None or kind_of(code.co_filename) != "library":
+                return False
+            inner = _getattr(inner, "__wrapped__", None)
+            if inner is value:
+                return True
+            seen += 1
+        return False
+
     def check_namespaces(problems):
         for label, d, trusted, mode, seen in namespaces:
             v = version(d)
@@ -398,15 +413,18 @@ def install(key_hex, settings):  # noqa: C901
                     continue
                 if mode == "callables" and not (callable(value) or callable(now)):
                     continue
+                if library_wrapper(now, value):
+                    trusted[key] = now  # torch wraps some of its functions on first use (torch._dynamo)
+                    continue
                 changed.append(key)
-            added = [k for k in d if k not in trusted and mode == "strict" and not _isinstance(d[k], _type(sys))
-                     and k != "__warningregistry__" and (label != "builtins")]
+            added = [k for k in d if k not in trusted and mode in ("strict", "class")
+                     and not _isinstance(d[k], _type(sys)) and k != "__warningregistry__"]
             # A problem stays: the version is not updated, so every later test cell sees it too.
             if changed or added:
                 names = ", ".join(f"{label}.{k}" for k in _sorted(changed + added)[:5])
                 problems.append(f"{names} {'was' if _len(changed + added) == 1 else 'were'} replaced or added "
                                 "(the tests' functions must be the library's own)")
-            elif mode == "strict" and v is not None and _len(d) == _len(trusted):
+            elif mode == "class" and v is not None and _len(d) == _len(trusted):
                 problems.append(f"{label} was written to and restored while the notebook ran (a temporary patch)")
             else:
                 seen[0] = v
