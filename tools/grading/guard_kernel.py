@@ -74,7 +74,7 @@ def install(key_hex, settings):  # noqa: C901
             trusted_prefixes.add(abspath(path).rstrip("/") + "/")
     trusted_prefixes = _tuple(trusted_prefixes)
     proxy_suffixes = ("/inspect.py", "/ctypes/__init__.py", "/subprocess.py", "/os.py", "/pty.py", "/bdb.py",
-                      "/pdb.py", "/gc.py", "/traceback.py", "/threading.py")
+                      "/pdb.py")
     test_files = _set()
     file_kind = {}
 
@@ -447,6 +447,13 @@ def install(key_hex, settings):  # noqa: C901
                 problems.append("the notebook defines a subclass of torch.Tensor "
                                 f"({', '.join(_sorted(c.__qualname__ for c in new)[:3])}); return plain tensors")
 
+    def notebook_made(value):
+        code = _getattr(_getattr(value, "__func__", value), "__code__", None)
+        if code is not None:
+            return kind_of(code.co_filename) in ("notebook", "test")
+        return _getattr(_type(value), "__module__", "") == "__main__" or (
+            _isinstance(value, _type) and _getattr(value, "__module__", "") == "__main__")
+
     def check_names(problems, names):
         for name in names:
             value = user_globals.get(name, missing)
@@ -455,7 +462,8 @@ def install(key_hex, settings):  # noqa: C901
             if name in expected_names:
                 if value is not expected_names[name]:
                     problems.append(f"the name {name!r} no longer refers to what the notebook imports")
-            elif name in builtin_values and value is not builtin_values[name]:
+            elif name in builtin_values and value is not builtin_values[name] and notebook_made(value):
+                # (a library's function, e.g. numpy's abs after `from numpy import *`, is let be)
                 problems.append(f"the built-in {name!r} is shadowed by a notebook definition")
 
     def check_defs(problems, defs):
