@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to alembic: the environment's bin/ must be on PATH.
 RUN := PATH="$(BIN):$$PATH"
 
-.PHONY: demo test release lint leaks rubrics syllabus bench bench-full bench-autograde clean-outputs clean venv sandbox
+.PHONY: demo test release lint leaks rubrics syllabus bench bench-full bench-autograde clean-outputs clean venv sandbox report
 
 venv: $(STAMP) sandbox
 
@@ -71,6 +71,10 @@ GA ?= 01_elbo
 N ?= 3
 bench-autograde: $(STAMP) sandbox
 	$(RUN) $(BIN)/python -m benchmarks.autograde_cost $(GA) $(N)
+
+## report: scan the submissions of one assignment for code no exercise needs: make report A=01_elbo
+report: $(STAMP)
+	$(RUN) $(BIN)/python -m tools.grading.scan $(A)
 
 ## clean-outputs: strip outputs from the source notebooks before committing
 clean-outputs: $(STAMP)

@@ -24,6 +24,7 @@ from nbgrader.preprocessors import (  # noqa: E402
 
 from tools.grading import feedback, robust  # noqa: E402
 from tools.grading.execute import SandboxedExecute  # noqa: E402
+from tools.grading.integrity import CheckGuard, InjectGuard  # noqa: E402
 from tools.grading.outputs import CapOutputs, NormalizeOutputs  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
@@ -57,23 +58,18 @@ c.Autograde.sanitize_preprocessors = [
 c.Autograde.pre_convert_hook = robust.check_submission
 c.Autograde.exporter_class = robust.TolerantNotebookExporter
 
+# Integrity (tools/grading/integrity.py): InjectGuard runs a prologue before any student code and
+# appends a check to every test cell; CheckGuard confirms each test cell's canary, strips the guard
+# and writes reports/<assignment>/integrity.md. Nothing between them may rewrite stdout (the canary).
 c.Autograde.autograde_preprocessors = [
-    # "tools.grading.integrity.InjectGuard": integrity agent, see the block below
+    InjectGuard,        # before any student code runs
     SandboxedExecute,   # nbgrader's Execute, with the kernel in bubblewrap + rlimits
     NormalizeOutputs,   # stderr (a torch UserWarning) does not fail a cell; an exception does
-    # "tools.grading.integrity.CheckGuard": integrity agent, see the block below
+    CheckGuard,         # a test cell counts only when its run is confirmed
     IgnorePattern, ClearMetadataPreprocessor,
     CapOutputs,         # replaces nbgrader's LimitOutput: characters and lines, per cell and notebook
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
 ]
-# --- integrity checks (integrity agent's branch; the lead enables them at merge) ---------------
-# from tools.grading.integrity import CheckGuard, InjectGuard
-# c.Autograde.autograde_preprocessors = [
-#     InjectGuard, SandboxedExecute, NormalizeOutputs, CheckGuard,
-#     IgnorePattern, ClearMetadataPreprocessor, CapOutputs,
-#     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
-# ]
-# --- end of the integrity block -----------------------------------------------------------------
 
 # The student's kernel while grading (tools/grading/sandbox.py): bubblewrap must be installed
 # (`make sandbox`); without it autograding stops with a message. Memory is RLIMIT_DATA (torch
