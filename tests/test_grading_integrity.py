@@ -100,7 +100,8 @@ def test_the_graded_notebooks_hold_no_trace_of_the_guard(graded):
         nb = nbformat.read(root / "autograded" / student / course.ASSIGNMENT / f"{course.ASSIGNMENT}.ipynb",
                            as_version=4)
         text = json.dumps(nb)
-        assert "__vae_guard" not in text and integrity.META not in text, student
+        assert "__vae_guard" not in text and "guard_nonce" not in text, student
+        assert not [c for c in nb.cells if c.metadata.get(integrity.META, {}).get("guard")], student
         graded_tests = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells if integrity.is_test_cell(c)}
         assert graded_tests == tests, student
     swallowed = nbformat.read(root / "autograded" / "swallow_traceback" / course.ASSIGNMENT
