@@ -6,12 +6,10 @@ Students are the source notebook with the solution cell (and optional extra cell
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import nbformat
 
-from tools import notebooks as nbs
 from tools import pipeline
 
 ASSIGNMENT = "tiny"
@@ -73,13 +71,7 @@ def source_notebook() -> nbformat.NotebookNode:
 
 def make_course(root: Path) -> Path:
     """The course's real nbgrader_config.py, the tiny assignment, its student version."""
-    root.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(nbs.REPO_ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
-    folder = root / "source" / ASSIGNMENT
-    folder.mkdir(parents=True)
-    nbformat.write(source_notebook(), folder / f"{ASSIGNMENT}.ipynb")
-    pipeline.generate(root, ASSIGNMENT)
-    return root
+    return pipeline.make_course(root, ASSIGNMENT, source_notebook())
 
 
 def submit(root: Path, student: str, solution: str | None = None, *, before: str = "", after: str = "") -> Path:
@@ -102,4 +94,4 @@ def submit(root: Path, student: str, solution: str | None = None, *, before: str
 
 def scores(root: Path) -> dict[str, dict[str, float]]:
     """student -> grade_id -> auto score."""
-    return {g.student: {cell: s for cell, (s, _) in g.cells.items()} for g in pipeline.grades(root)}
+    return pipeline.scores(root, ASSIGNMENT)

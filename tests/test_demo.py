@@ -56,11 +56,7 @@ def tiny_notebook():
 
 @pytest.fixture(scope="module")
 def tiny_course(tmp_path_factory):
-    course = tmp_path_factory.mktemp("tiny_course")
-    shutil.copyfile(nbs.REPO_ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    (course / "source" / ASSIGNMENT).mkdir(parents=True)
-    nbformat.write(tiny_notebook(), course / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    return course
+    return pipeline.make_course(tmp_path_factory.mktemp("tiny_course"), ASSIGNMENT, tiny_notebook())
 
 
 @pytest.fixture(scope="module")

@@ -6,6 +6,7 @@ temporary copy of the course.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -131,3 +132,21 @@ def course_copy(destination: Path, assignments: tuple[str, ...] | None = None) -
         shutil.copytree(nbs.SOURCE / assignment, destination / "source" / assignment,
                         ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", "checkpoints", "*.pt"))
     return destination
+
+
+def make_course(destination: Path, assignment: str, notebook: dict) -> Path:
+    """A course in ``destination`` with the real config and one made-up assignment, released:
+    ``notebook`` (a dict or an nbformat node) becomes ``source/<assignment>/<assignment>.ipynb``.
+    The tests' toy courses are made this way."""
+    course = course_copy(destination, assignments=())
+    folder = course / "source" / assignment
+    folder.mkdir(parents=True)
+    (folder / f"{assignment}.ipynb").write_text(json.dumps(notebook, indent=1), encoding="utf-8")
+    generate(course, assignment)
+    return course
+
+
+def scores(course_dir: Path, assignment: str) -> dict[str, dict[str, float]]:
+    """student -> grade_id -> auto-graded score of ``assignment``'s test cells."""
+    return {g.student: {cell: score for cell, (score, _) in g.cells.items()}
+            for g in grades(course_dir) if g.assignment == assignment}

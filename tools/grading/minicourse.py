@@ -95,11 +95,7 @@ def source_notebook() -> dict:
 
 def make_course(destination: Path) -> Path:
     """A course in ``destination`` with the real config and only the toy assignment, released."""
-    course = pipeline.course_copy(destination, assignments=())
-    folder = course / "source" / ASSIGNMENT
-    folder.mkdir(parents=True)
-    (folder / f"{ASSIGNMENT}.ipynb").write_text(json.dumps(source_notebook(), indent=1), encoding="utf-8")
-    pipeline.generate(course, ASSIGNMENT)
+    course = pipeline.make_course(destination, ASSIGNMENT, source_notebook())
     global _RELEASED
     _RELEASED = nbs.load(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     return course
@@ -147,8 +143,7 @@ def hand_in(course: Path, student: str, notebook: dict | str, name: str = ASSIGN
 
 def scores(course: Path) -> dict[str, dict[str, float]]:
     """student -> grade_id -> auto score of the toy assignment's test cells."""
-    return {g.student: {cell: score for cell, (score, _) in g.cells.items()}
-            for g in pipeline.grades(course) if g.assignment == ASSIGNMENT}
+    return pipeline.scores(course, ASSIGNMENT)
 
 
 def total(course: Path) -> dict[str, float]:
