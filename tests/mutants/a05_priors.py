@@ -379,7 +379,8 @@ class VampPrior(nn.Module):
            code=_elbo(kl="model.prior.log_prob(z) - Normal(mu, std).log_prob(z).sum(-1)")),
     Mutant(name="elbo_two_draws", cell="negative_elbo_mc",
            fails=("test_nelbo_mc_same_z",), message=r"different z",
-           code=_elbo(kl="Normal(mu, std).log_prob(z).sum(-1) - model.prior.log_prob(mu + std * torch.randn_like(mu))")),
+           code=_elbo(kl="Normal(mu, std).log_prob(z).sum(-1) - model.prior.log_prob(mu + std * torch.randn_like(mu))"
+                      )),
     Mutant(name="elbo_std_is_exp_logvar", cell="negative_elbo_mc",
            fails=("test_nelbo_mc_same_z",), message=r"standard deviation is exp\(logvar / 2\)",
            code=_elbo(std="torch.exp(logvar)")),
