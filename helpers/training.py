@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
+from .progress import tqdm  # tqdm.auto, leaving a text line behind in saved notebooks
 
 from .checks import check_positive_int
 from .config import quick_mode

@@ -18,10 +18,16 @@ class LatentExplorer:
     ``decode`` maps a latent batch ``(1, z_dim)`` to an image batch (``(1, H*W)``, ``(1, H, W)``
     or ``(1, 1, H, W)``) with values in [0, 1]. ``explorer.widget`` is what a notebook displays;
     ``explorer.set(z)`` moves the sliders from code.
+
+    The image is redrawn when a slider is released (``continuous_update=False``: decoding and
+    drawing on every pixel of a drag would lag behind the mouse); ``continuous_update=True``
+    redraws while dragging. ``slider_width`` (a CSS length) makes the sliders long enough for
+    fine control; ``step`` is their resolution.
     """
 
     def __init__(self, decode: Callable[[torch.Tensor], torch.Tensor], z_dim: int, *, low: float = -3.0,
-                 high: float = 3.0, step: float = 0.1, names: list[str] | None = None, image_shape=None):
+                 high: float = 3.0, step: float = 0.1, names: list[str] | None = None, image_shape=None,
+                 slider_width: str = "28em", continuous_update: bool = False):
         check_positive_int(z_dim, "z_dim")
         if not callable(decode):
             raise TypeError(f"decode must be a function of a latent batch, got {type(decode).__name__}")
@@ -30,9 +36,13 @@ class LatentExplorer:
         names = names or [f"z{i + 1}" for i in range(z_dim)]
         if len(names) != z_dim:
             raise ValueError(f"got {len(names)} names for {z_dim} latent coordinates")
+        if not isinstance(slider_width, str) or not slider_width.strip():
+            raise TypeError(f"slider_width must be a CSS length such as '28em', got {slider_width!r}")
         self.decode, self.image_shape = decode, image_shape
+        self.continuous_update = bool(continuous_update)
         self.sliders = [widgets.FloatSlider(value=0.0, min=low, max=high, step=step, description=name,
-                                            continuous_update=False) for name in names]
+                                            continuous_update=self.continuous_update,
+                                            layout=widgets.Layout(width=slider_width)) for name in names]
         self.output = widgets.Output()
         for slider in self.sliders:
             slider.observe(lambda _change: self.draw(), names="value")
