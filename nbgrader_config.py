@@ -65,7 +65,8 @@ c.GenerateAssignment.preprocessors = [
 # exchange/, so the Assignment List works out of the box (nbgrader's default, /srv/nbgrader/exchange,
 # does not exist there and the panel shows errors). On JupyterHub, set VAE_COURSE_EXCHANGE to a
 # shared folder every user can write (`mkdir -p /srv/nbgrader/exchange && chmod 777 ...`).
-_EXCHANGE = os.environ.get("VAE_COURSE_EXCHANGE") or os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange")
+_EXCHANGE = (os.environ.get("VAE_COURSE_EXCHANGE")
+             or os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange"))
 c.Exchange.root = _EXCHANGE
 c.Exchange.path_includes_course = True
 try:

@@ -69,8 +69,10 @@ def test_every_assignment_tells_how_to_read_tests_and_validate(assignment):
     for path in (nbs.source_notebook(assignment), nbs.release_notebook(assignment)):
         nb = nbs.load(path)
         assert labcompat.has_guide_cell(nb), (
-            f"{path.relative_to(ROOT)} lacks the cell '{labcompat.GUIDE_HEADING}': python -m tools.labcompat adds it")
+            f"{path.relative_to(ROOT)} lacks the cell '{labcompat.GUIDE_HEADING}': "
+            f"python -m tools.labcompat adds it")
         index = next(i for i, c in enumerate(nb["cells"]) if labcompat.GUIDE_HEADING in nbs.source_text(c))
+        assert nbs.source_text(nb["cells"][index]) == labcompat.GUIDE_TEXT, "an old guide text: python -m tools.labcompat"
         assert index <= 2, f"{path.relative_to(ROOT)}: the guide cell should follow the title (cell {index})"
 
 
@@ -78,6 +80,9 @@ def test_ensure_guide_cell_is_idempotent():
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Title")])
     assert labcompat.ensure_guide_cell(nb) is True and labcompat.ensure_guide_cell(nb) is False
     assert [labcompat.GUIDE_HEADING in c.source for c in nb.cells] == [False, True]
+    nb.cells[1].source = labcompat.GUIDE_HEADING + "\n\nold text"
+    assert labcompat.ensure_guide_cell(nb) is True and nb.cells[1].source == labcompat.GUIDE_TEXT
+    assert len(nb.cells) == 2
 
 
 def test_course_config_sets_exchange_stubs_and_metadata(tmp_path):
@@ -106,8 +111,12 @@ def test_mathjax_urls(monkeypatch, tmp_path):
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/ada/")
     assert labcompat.mathjax_url() == "/user/ada/static/mathjax/MathJax.js" + labcompat.MATHJAX_CONFIG
     assert labcompat.file_mathjax_url().startswith("file://") and "MathJax.js" in labcompat.file_mathjax_url()
-    written = labcompat.write_server_config(tmp_path / "prefix")
-    assert json.loads(written.read_text()) == {"ServerApp": {"extra_static_paths": [str(tmp_path)]}}
+    config = tmp_path / "prefix" / "etc" / "jupyter" / "jupyter_server_config.json"
+    config.parent.mkdir(parents=True)
+    config.write_text(json.dumps({"ServerApp": {"port": 9999}}))
+    for _ in range(2):  # merged with what is there, idempotent
+        assert labcompat.write_server_config(tmp_path / "prefix") == config
+    assert json.loads(config.read_text()) == {"ServerApp": {"port": 9999, "extra_static_paths": [str(tmp_path)]}}
 
 
 @pytest.mark.skipif(labcompat.local_mathjax_dir() is None, reason="no local MathJax (apt-get install libjs-mathjax)")

@@ -3,7 +3,6 @@
 import json
 
 import nbformat
-import pytest
 
 from helpers import progress
 
@@ -47,4 +46,5 @@ def test_saved_notebook_keeps_text_not_a_widget(tmp_path):
     assert len(texts[0]) == 1 and texts[0][0].startswith("demo: 100%") and "20/20" in texts[0][0]
     assert texts[1][0] == ""  # leave=False: nothing left behind
     assert texts[1][1].startswith("stopped:  40%") and "4/10" in texts[1][1]  # unfinished: kept, with its count
-    assert len(texts[2]) == 1 and texts[2][0].startswith("fit: 100%") and "6/6" in texts[2][0] and "loss=" in texts[2][0]
+    assert len(texts[2]) == 1 and texts[2][0].startswith("fit: 100%")
+    assert "6/6" in texts[2][0] and "loss=" in texts[2][0]

@@ -129,10 +129,11 @@ GUIDE_TEXT = GUIDE_HEADING + """
   line with your code`. That is expected until you write `<name>`; delete the `raise` line when you do.
 * **Validate** (the button in the notebook's toolbar) runs the whole notebook in a fresh kernel, in
   quick mode, as the autograder does. It takes a minute or more, and JupyterLab does not respond
-  until its report appears: click it once and wait. On a partly done notebook the report is long,
-  one full traceback per failing cell. Read it from the top, and in each traceback only the **last
-  line** (`NotImplementedError`: not written yet; `AssertionError: ...`: a test's message). Fix the
-  first real failure first: later errors (a `NameError`) often follow from it.
+  until its report appears: click it once and wait. On a partly done notebook the report is long.
+  It lists first the written answers still at `YOUR ANSWER HERE` ("You did not provide a
+  response"), then one full traceback per failing cell. Read it from the top, and in each traceback
+  only the **last line** (`NotImplementedError`: not written yet; `AssertionError: ...`: a test's
+  message). Fix the first real failure first: later errors (a `NameError`) often follow from it.
 * Before handing in: *Kernel → Restart Kernel and Run All Cells*, then Validate."""
 
 
@@ -141,9 +142,14 @@ def has_guide_cell(nb: dict) -> bool:
 
 
 def ensure_guide_cell(nb) -> bool:
-    """Insert the guide cell after the title cell of ``nb`` (an nbformat notebook) if it has none."""
-    if has_guide_cell(nb):
-        return False
+    """Insert the guide cell after the title cell of ``nb`` (an nbformat notebook), or bring its text
+    up to date; True if ``nb`` changed."""
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and GUIDE_HEADING in nbs.source_text(cell):
+            if nbs.source_text(cell) == GUIDE_TEXT:
+                return False
+            cell.source = GUIDE_TEXT
+            return True
     cell = nbformat.v4.new_markdown_cell(GUIDE_TEXT)
     nb.cells.insert(1, cell)
     return True
@@ -189,18 +195,20 @@ def server_config() -> dict:
 
 
 def write_server_config(prefix: str | Path = sys.prefix) -> Path | None:
-    """Write :func:`server_config` where every ``jupyter lab`` of this environment reads it."""
-    config = server_config()
-    target = Path(prefix) / "etc" / "jupyter" / "jupyter_server_config.d" / "vae_course.json"
-    if not config:
+    """Add :func:`server_config` to ``<prefix>/etc/jupyter/jupyter_server_config.json`` (merged
+    with what is there), which every ``jupyter lab`` of this environment reads. Idempotent."""
+    folder = local_mathjax_dir()
+    if folder is None:
         return None
-    if folder := local_mathjax_dir():
-        if folder.name != "mathjax":  # served as static/<folder name>/
-            raise ValueError(f"the local MathJax folder must be called 'mathjax', got {folder}")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(config, indent=2) + "\n"
-    if not target.is_file() or target.read_text() != text:
-        target.write_text(text)
+    if folder.name != "mathjax":  # served as static/<folder name>/
+        raise ValueError(f"the local MathJax folder must be called 'mathjax', got {folder}")
+    target = Path(prefix) / "etc" / "jupyter" / "jupyter_server_config.json"
+    config = json.loads(target.read_text()) if target.is_file() else {}
+    paths = config.setdefault("ServerApp", {}).setdefault("extra_static_paths", [])
+    if str(folder.parent) not in paths:
+        paths.append(str(folder.parent))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(json.dumps(config, indent=2) + "\n")
     return target
 
 
