@@ -162,6 +162,10 @@ def _open(page, lab, path: str) -> None:
     page.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']")
     page.wait_for_function("() => window.jupyterapp && window.jupyterapp.shell.currentWidget"
                            " && window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel")
+    # JupyterLab writes language_info when the kernel's info reply arrives: wait for it.
+    _run_js(page, "await panel.sessionContext.ready; await panel.sessionContext.session.kernel.info;")
+    page.wait_for_function("() => window.jupyterapp.shell.currentWidget.sessionContext.kernelDisplayStatus"
+                           " === 'idle' && window.jupyterapp.shell.currentWidget.model.getMetadata('language_info')")
 
 
 def _run_js(page, body: str, arg=None):
@@ -214,7 +218,8 @@ def _session(page, page_errors, lab):
     first = next(i for i, c in enumerate(released["cells"]) if c["cell_type"] == "code" and nbs.is_solution(c))
     test = next(i for i, c in enumerate(released["cells"]) if i > first and nbs.is_autograded_test(c))
     assert "is not written yet" in nbs.source_text(released["cells"][first])
-    solution = nbs.source_text(source["cells"][first])
+    solution = "\n".join(line for line in nbs.source_text(source["cells"][first]).splitlines()
+                         if "### BEGIN SOLUTION" not in line and "### END SOLUTION" not in line)  # as typed
     _run_js(page, "nb.widgets[arg.i].model.sharedModel.setSource(arg.code);", {"i": first, "code": solution})
     _run_js(page, "nb.activeCellIndex = arg; await app.commands.execute('notebook:run-all-above');", test)
     _wait_executed(page, max(i for i, c in enumerate(released["cells"][:test]) if c["cell_type"] == "code"))

@@ -72,7 +72,7 @@ def test_every_assignment_tells_how_to_read_tests_and_validate(assignment):
             f"{path.relative_to(ROOT)} lacks the cell '{labcompat.GUIDE_HEADING}': "
             f"python -m tools.labcompat adds it")
         index = next(i for i, c in enumerate(nb["cells"]) if labcompat.GUIDE_HEADING in nbs.source_text(c))
-        assert nbs.source_text(nb["cells"][index]) == labcompat.GUIDE_TEXT, "an old guide text: python -m tools.labcompat"
+        assert nbs.source_text(nb["cells"][index]) == labcompat.GUIDE_TEXT, "old guide text: python -m tools.labcompat"
         assert index <= 2, f"{path.relative_to(ROOT)}: the guide cell should follow the title (cell {index})"
 
 
