@@ -11,7 +11,8 @@ a screenshot in ``screenshots/test_browser/`` (or ``$VAE_COURSE_SCREENSHOTS``):
 2. an exercise filled with the reference solution passes its visible test;
 3. the Validate button reports (for a partly done notebook: failed, with the named stub);
 4. a feedback-style page of the course's HTML exporter renders its formulas with the local MathJax;
-5. the PPCA explorer redraws its image when a slider is dragged.
+5. the PPCA explorer redraws its image when a slider is dragged;
+6. the Assignment List panel loads without exchange errors.
 
 Needs Playwright (``pip install playwright``) and Chromium (``apt-get install chromium``):
 ``make browser`` installs both; without them the test is skipped and says so.
@@ -262,6 +263,7 @@ def _session(page, page_errors, lab):
                            " document.querySelector('#MathJax_Message').style.display === 'none'")
     assert page.locator(".MathJax_Error, .merror").count() == 0
     assert "Math Processing Error" not in page.inner_text("body")
+    page.locator(".MathJax_Display").first.scroll_into_view_if_needed()
     _shot(page, "4_feedback_page_formulas_offline")
 
     # 5. The PPCA explorer redraws when a slider is dragged.
@@ -286,5 +288,14 @@ def _session(page, page_errors, lab):
     value = page.locator(".widget-slider .widget-readout").first.inner_text()
     assert float(value) > 0.5, value
     _shot(page, "5b_explorer_after_drag")
+
+    # 6. The Assignment List works out of the box (the course's exchange folder, nbgrader_config.py).
+    _run_js(page, "await app.commands.execute('nbgrader:open-assignment-list');")
+    panel = page.locator("#fetched_assignments_list_placeholder")
+    expect(panel).to_be_visible()  # "There are no downloaded assignments": the list has loaded
+    for part in ("released", "fetched", "submitted"):
+        expect(page.locator(f"#{part}_assignments_list_error")).to_be_hidden()
+    assert page.locator(".alert-danger:visible").count() == 0, page.locator(".alert-danger:visible").all_inner_texts()
+    _shot(page, "6_assignment_list")
     assert rendered > 0 and not [e for e in page_errors if "MathJax" in e], page_errors
     print(f"screenshots in {SHOTS}: " + json.dumps(sorted(p.name for p in SHOTS.glob('*.png'))))
