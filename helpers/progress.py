@@ -40,7 +40,8 @@ if _notebook_tqdm is not None and issubclass(_auto_tqdm, _notebook_tqdm):
         def __init__(self, *args, **kwargs):
             display_here = kwargs.pop("display", True)
             self._handle = None
-            super().__init__(*args, display=False, **kwargs)
+            kwargs = {**kwargs, "display": False}  # displayed below, under a display id
+            super().__init__(*args, **kwargs)
             if not self.disable and display_here and self.delay <= 0:
                 self._show()
 

@@ -263,7 +263,9 @@ def _session(page, page_errors, lab):
                            " document.querySelector('#MathJax_Message').style.display === 'none'")
     assert page.locator(".MathJax_Error, .merror").count() == 0
     assert "Math Processing Error" not in page.inner_text("body")
-    page.locator(".MathJax_Display").first.scroll_into_view_if_needed()
+    displayed = page.locator(".MJXc-display, .MathJax_Display")  # a displayed equation in the shot
+    if displayed.count():
+        displayed.first.scroll_into_view_if_needed()
     _shot(page, "4_feedback_page_formulas_offline")
 
     # 5. The PPCA explorer redraws when a slider is dragged.
