@@ -117,6 +117,8 @@ def test_mathjax_urls(monkeypatch, tmp_path):
     for _ in range(2):  # merged with what is there, idempotent
         assert labcompat.write_server_config(tmp_path / "prefix") == config
     assert json.loads(config.read_text()) == {"ServerApp": {"port": 9999, "extra_static_paths": [str(tmp_path)]}}
+    monkeypatch.setenv("VAE_COURSE_MATHJAX", "cdn")  # the opt-out
+    assert labcompat.mathjax_url() is None and labcompat.file_mathjax_url() is None
 
 
 @pytest.mark.skipif(labcompat.local_mathjax_dir() is None, reason="no local MathJax (apt-get install libjs-mathjax)")

@@ -165,7 +165,10 @@ MATHJAX_CONFIG = "?config=TeX-AMS_CHTML-full,Safe"
 
 def local_mathjax_dir() -> Path | None:
     """The folder holding a local MathJax 2 (``MathJax.js``), or None. ``VAE_COURSE_MATHJAX``
-    names another folder."""
+    names another folder; ``VAE_COURSE_MATHJAX=cdn`` keeps the CDN (feedback files sent by e-mail
+    and opened from disk, online)."""
+    if os.environ.get("VAE_COURSE_MATHJAX") == "cdn":
+        return None
     for folder in (os.environ.get("VAE_COURSE_MATHJAX"), DEBIAN_MATHJAX):
         if folder and (Path(folder) / "MathJax.js").is_file():
             return Path(folder)
