@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # nbgrader shells out to alembic: the environment's bin/ must be on PATH.
 RUN := PATH="$(BIN):$$PATH"
 
-.PHONY: demo test release lint leaks rubrics syllabus bench bench-full bench-autograde clean-outputs clean venv sandbox report
+.PHONY: demo test release lint leaks rubrics syllabus bench bench-full bench-autograde clean-outputs clean venv sandbox report lab lab-setup browser
 
 venv: $(STAMP) sandbox
 
@@ -22,6 +22,34 @@ sandbox:
 	    echo "  sudo apt-get install bubblewrap   (Fedora: dnf install bubblewrap; Arch: pacman -S bubblewrap)"; \
 	  fi; }
 
+## lab-setup: a local MathJax (Debian's libjs-mathjax, apt as root) served by this environment's Jupyter
+## server, so the formgrader, feedback and rubric pages render formulas offline. Quick when done.
+lab-setup: $(STAMP)
+	@test -f /usr/share/javascript/mathjax/MathJax.js || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing libjs-mathjax (formulas offline in the grading and feedback pages)"; \
+	    apt-get install -y libjs-mathjax fonts-mathjax >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y libjs-mathjax fonts-mathjax; }; \
+	  else \
+	    echo "NOTE: no local MathJax: the formgrader and feedback pages load it from a CDN (needs internet):"; \
+	    echo "  sudo apt-get install libjs-mathjax fonts-mathjax   then: make lab-setup"; \
+	  fi; }
+	@$(BIN)/python -m tools.labcompat --server-config
+
+## browser: what tests/test_browser.py needs: Chromium (apt as root) and Playwright for Python (pip). Quick when done.
+browser: $(STAMP) lab-setup
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium (the browser test)"; \
+	    apt-get install -y chromium fonts-dejavu-core >/dev/null 2>&1 || { apt-get update >/dev/null && apt-get install -y chromium fonts-dejavu-core; }; \
+	  else \
+	    echo "NOTE: no Chromium: tests/test_browser.py will be skipped (sudo apt-get install chromium)"; \
+	  fi; }
+	@$(BIN)/python -c "import playwright.sync_api" 2>/dev/null || $(BIN)/python -m pip install "playwright>=1.40"
+
+## lab: JupyterLab on the course (students: open release/<assignment>/<assignment>.ipynb)
+lab: $(STAMP) lab-setup
+	$(RUN) $(BIN)/jupyter lab
+
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --upgrade pip
@@ -34,7 +62,7 @@ demo: $(STAMP) sandbox
 	$(RUN) $(BIN)/python -m tools.demo
 
 ## test: the whole test suite (helpers, notebooks under nbval, release sync, leaks, pipeline, mutants)
-test: $(STAMP) sandbox
+test: $(STAMP) sandbox browser
 	$(RUN) $(BIN)/python -m pytest -n 2 --dist loadscope
 
 ## release: regenerate the student versions in release/ from source/

@@ -15,13 +15,21 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
 from nbgrader.preprocessors import (  # noqa: E402
     AssignLatePenalties,
     CheckCellMetadata,
+    ClearHiddenTests,
+    ClearMarkScheme,
     ClearOutput,
+    ComputeChecksums,
     IgnorePattern,
+    IncludeHeaderFooter,
+    InstantiateTests,
+    LockCells,
     OverwriteCells,
     OverwriteKernelspec,
     SaveAutoGrades,
+    SaveCells,
 )
 
+from tools import labcompat  # noqa: E402
 from tools.grading import feedback, robust  # noqa: E402
 from tools.grading.execute import SandboxedExecute  # noqa: E402
 from tools.grading.integrity import CheckGuard, InjectGuard  # noqa: E402
@@ -41,6 +49,35 @@ c.CourseDirectory.ignore = [
 # What a student sees in place of a solution.
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# generate_assignment: nbgrader's steps, with two changes (tools/labcompat.py): the stub says which
+# function to write (`NotImplementedError: elbo() is not written yet: ...`), and the release
+# notebook carries the kernelspec/language_info JupyterLab writes, so opening it does not mark it
+# modified.
+c.GenerateAssignment.preprocessors = [
+    IncludeHeaderFooter, InstantiateTests, LockCells, labcompat.NamedStubs, ClearOutput,
+    CheckCellMetadata, ComputeChecksums, SaveCells, ClearHiddenTests, ClearMarkScheme,
+    ComputeChecksums, CheckCellMetadata, labcompat.NormalizeMetadata,
+]
+
+# --- JupyterLab (README.md, "In JupyterLab") ------------------------------------------------------
+# Exchange: on one machine (a laptop, a lab PC) the exchange is a folder of the course,
+# exchange/, so the Assignment List works out of the box (nbgrader's default, /srv/nbgrader/exchange,
+# does not exist there and the panel shows errors). On JupyterHub, set VAE_COURSE_EXCHANGE to a
+# shared folder every user can write (`mkdir -p /srv/nbgrader/exchange && chmod 777 ...`).
+_EXCHANGE = (os.environ.get("VAE_COURSE_EXCHANGE")
+             or os.path.join(os.path.dirname(os.path.abspath(__file__)), "exchange"))
+c.Exchange.root = _EXCHANGE
+c.Exchange.path_includes_course = True
+try:
+    os.makedirs(_EXCHANGE, exist_ok=True)
+except OSError:  # a read-only course folder: the Assignment List says the exchange is missing
+    pass
+
+# Formulas in the formgrader and the feedback pages: MathJax from Debian's libjs-mathjax (served by
+# the course's Jupyter server, `make lab-setup`) when installed, so they render offline; else the CDN.
+if labcompat.mathjax_url() is not None:
+    c.HTMLExporter.mathjax_url = labcompat.mathjax_url()
 
 # Autograding runs in quick mode (nbgrader sets NBGRADER_EXECUTION, helpers.quick_mode() sees
 # it), so no cell should come near this; it stops a runaway student loop. (SandboxedExecute is

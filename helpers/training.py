@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import torch
-from tqdm.auto import tqdm
 
 from .checks import check_positive_int
 from .config import quick_mode
+from .progress import tqdm  # tqdm.auto, leaving a text line behind in saved notebooks
 
 #: In quick mode every epoch stops after this many batches (sizes shrink, the code path stays).
 QUICK_BATCHES = 10

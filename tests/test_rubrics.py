@@ -49,6 +49,9 @@ def test_sheet_is_written(assignment, sheets):
     assert path in written and path.exists()
     page = html.unescape(path.read_text(encoding="utf-8"))
     assert "MathJax" in page, "formulas would not be rendered"
+    from tools.labcompat import file_mathjax_url
+    if file_mathjax_url() is not None:  # offline: the local MathJax, not the CDN
+        assert f'src="{file_mathjax_url()}"' in page, "the sheet loads MathJax from the CDN"
     text = re.sub(r"<[^>]+>", " ", page)
     nb = nbs.load(nbs.source_notebook(assignment))
     questions = rubrics.written_questions(nb, assignment)

@@ -547,7 +547,7 @@ class Canonicaliser:
     @staticmethod
     def _finish_call(kind, name, args, keywords, node) -> Node:
         children = list(args)
-        for key in sorted(keywords):
+        for key in sorted(keywords, key=lambda k: (k is None, k or "")):  # None: a **mapping
             children.append(Node("kw", key, (keywords[key],)))
         return Node(kind, name, tuple(children), node)
 

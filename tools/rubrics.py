@@ -4,8 +4,9 @@ nbgrader's formgrader shows a student's written answer and a box for the score, 
 answer: that lives in the source notebook's answer cell, followed by a **Rubric:** list that splits
 the cell's points. This writes ``rubrics/<assignment>.html`` (and ``rubrics/index.html``) with, for
 every hand-graded question, its grade_id and points, the question, the model answer and the rubric,
-formulas rendered (nbconvert's HTML exporter on a notebook built for the purpose; MathJax is loaded
-from its CDN, so the page needs a network connection to typeset the LaTeX).
+formulas rendered (nbconvert's HTML exporter on a notebook built for the purpose; MathJax comes from
+Debian's libjs-mathjax as a file:// URL when it is installed, so the sheets render offline, else from
+its CDN, which needs a network connection).
 
 The sheets are generated, never committed (``rubrics/`` is in .gitignore), and never go near
 ``release/``: they hold every model answer.
@@ -135,7 +136,11 @@ def sheet_notebook(assignment: str, nb: dict):
 def to_html(notebook) -> str:
     from nbconvert import HTMLExporter
 
+    from .labcompat import file_mathjax_url
+
     exporter = HTMLExporter(template_name="lab")
+    if (local := file_mathjax_url()) is not None:  # the sheets are opened from disk: a file:// URL
+        exporter.mathjax_url = local
     body, _ = exporter.from_notebook_node(notebook)
     return body
 
