@@ -42,6 +42,19 @@ def test_normalize_metadata_writes_what_the_kernel_reports():
     assert reported == labcompat.language_info()
 
 
+def test_release_keeps_the_version_the_source_was_stamped_with():
+    # The student version must not depend on the machine that generates it (release/ is committed
+    # and a test compares it with a fresh generate_assignment).
+    nb = nbformat.from_dict({"cells": [], "metadata": {"kernelspec": dict(labcompat.KERNELSPEC),
+                                                       "language_info": labcompat.language_info("3.11.2")},
+                             "nbformat": 4, "nbformat_minor": 5})
+    out, _ = labcompat.NormalizeMetadata().preprocess(nb, {})
+    assert out["metadata"]["language_info"] == labcompat.language_info("3.11.2")
+    bare = nbformat.from_dict({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+    out, _ = labcompat.NormalizeMetadata().preprocess(bare, {})
+    assert out["metadata"]["language_info"] == labcompat.language_info()
+
+
 def test_stubs_name_the_function_to_write():
     source = "def elbo(x, z):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n\n" \
              "class Net:\n    def forward(self, x):\n        raise NotImplementedError()\n\n" \

@@ -75,10 +75,13 @@ def incomplete_metadata(nb: dict) -> list[str]:
 
 class NormalizeMetadata(NbGraderPreprocessor):
     """nbgrader preprocessor (last in ``GenerateAssignment.preprocessors``): release notebooks
-    carry this environment's kernelspec and language_info."""
+    carry the full kernelspec and language_info. The Python version is the one the source
+    notebook was stamped with (``python -m tools.labcompat``), not this machine's, so the
+    student version generated on any machine equals the committed one."""
 
     def preprocess(self, nb, resources):
-        normalize_metadata(nb)
+        stamped = str(nb.get("metadata", {}).get("language_info", {}).get("version", ""))
+        normalize_metadata(nb, version=stamped if re.fullmatch(r"3\.\d+\.\d+", stamped) else None)
         return nb, resources
 
 
