@@ -83,6 +83,7 @@ class LatentExplorer:
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
         self.picture.value = buffer.getvalue()
+        self.draws += 1
 
 
 class ModelExplorer:
