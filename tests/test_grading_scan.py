@@ -31,6 +31,7 @@ FIRES = {
         "get_ipython().input_transformers_cleanup.append(f)", "ip = get_ipython()\nip.ast_transformers.append(t)",
         "ip.events.register('post_run_cell', f)", "ip.set_custom_exc((Exception,), h)",
         "ip.showtraceback = lambda *a: None", "import sys\nsys.displayhook = print", "sys.excepthook = print",
+        "from IPython.core.interactiveshell import InteractiveShell", "import IPython",
     ],
     "tensor-subclass": ["class T(torch.Tensor):\n    pass", "from torch import Tensor\nclass T(Tensor): pass"],
     "torch-mode": [
@@ -64,6 +65,7 @@ HONEST = [
     "from tqdm.auto import tqdm\nfor _ in tqdm(range(3)):\n    pass",
     "import matplotlib.pyplot as plt\nfig, ax = plt.subplots()\nax.set_title('p(x|z)')",
     "self.fc.weight.data = w\nself.register_buffer('mask', m)\nopt.zero_grad()",
+    "from IPython.display import display\ndisplay(explorer.widget)",
 ]
 
 
