@@ -36,7 +36,7 @@ FACTS = {
     "02_reparameterization": Facts("4", "00, 01 (the ELBO, the Gaussian KL)", "< 1 min"),
     "03_vae": Facts("7", "00–02", "13.6 min"),
     "05_priors": Facts("6", "00–03 (the VAE, the IWAE bound, importance-sampled log p(x))",
-                       "12.2 min (1 thread, shared CPU)"),
+                       "11.9 min (1 thread, shared CPU)"),
 }
 
 
