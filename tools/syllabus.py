@@ -36,7 +36,7 @@ FACTS = {
     "02_reparameterization": Facts("4", "00, 01 (the ELBO, the Gaussian KL)", "< 1 min"),
     "03_vae": Facts("7", "00–02", "13.6 min"),
     "04_beta_vae": Facts("8", "00–03 (the VAE, reparameterisation, the Gaussian KL)",
-                         "12.8 min (1 thread, shared CPU)"),
+                         "11.5 min (1 thread, shared CPU)"),
     "05_priors": Facts("6", "00–03 (the VAE, the IWAE bound, importance-sampled log p(x))",
                        "11.9 min (1 thread, shared CPU)"),
     "06_flows": Facts("6", "00–03 (the VAE, IWAE and log p(x) by importance sampling); the change of variables "
