@@ -14,6 +14,31 @@ from .checks import check_positive_int
 from .plots import _as_images
 
 
+def _latent_sliders(names: list[str], low: float, high: float, step: float, width: str,
+                    continuous_update: bool) -> list[widgets.FloatSlider]:
+    """One slider per latent coordinate, at 0 (both explorers)."""
+    if not low < high:
+        raise ValueError(f"low must be below high, got low={low}, high={high}")
+    if not isinstance(width, str) or not width.strip():
+        raise TypeError(f"slider_width must be a CSS length such as '40em', got {width!r}")
+    return [widgets.FloatSlider(value=0.0, min=low, max=high, step=step, description=name,
+                                continuous_update=continuous_update, layout=widgets.Layout(width=width))
+            for name in names]
+
+
+def _slider_point(sliders) -> torch.Tensor:
+    """The sliders' values as a latent batch ``(1, z_dim)``."""
+    return torch.tensor([[s.value for s in sliders]], dtype=torch.float32)
+
+
+def _values_for(sliders, z) -> list[float]:
+    """``z`` as one float per slider, or a clear error."""
+    values = torch.as_tensor(z, dtype=torch.float32).flatten().tolist()
+    if len(values) != len(sliders):
+        raise ValueError(f"z has {len(values)} coordinates, the explorer {len(sliders)}")
+    return values
+
+
 class LatentExplorer:
     """Sliders for each latent coordinate and the decoded image, redrawn on every change.
 
@@ -33,18 +58,12 @@ class LatentExplorer:
         check_positive_int(z_dim, "z_dim")
         if not callable(decode):
             raise TypeError(f"decode must be a function of a latent batch, got {type(decode).__name__}")
-        if not low < high:
-            raise ValueError(f"low must be below high, got low={low}, high={high}")
         names = names or [f"z{i + 1}" for i in range(z_dim)]
         if len(names) != z_dim:
             raise ValueError(f"got {len(names)} names for {z_dim} latent coordinates")
-        if not isinstance(slider_width, str) or not slider_width.strip():
-            raise TypeError(f"slider_width must be a CSS length such as '40em', got {slider_width!r}")
         self.decode, self.image_shape = decode, image_shape
         self.continuous_update = bool(continuous_update)
-        self.sliders = [widgets.FloatSlider(value=0.0, min=low, max=high, step=step, description=name,
-                                            continuous_update=self.continuous_update,
-                                            layout=widgets.Layout(width=slider_width)) for name in names]
+        self.sliders = _latent_sliders(names, low, high, step, slider_width, self.continuous_update)
         self.picture = widgets.Image(format="png")
         self.draws = 0  # how many times the image was drawn (tests, and a check that sliders are live)
         for slider in self.sliders:
@@ -54,13 +73,10 @@ class LatentExplorer:
 
     @property
     def z(self) -> torch.Tensor:
-        return torch.tensor([[s.value for s in self.sliders]], dtype=torch.float32)
+        return _slider_point(self.sliders)
 
     def set(self, z) -> None:
-        values = torch.as_tensor(z, dtype=torch.float32).flatten().tolist()
-        if len(values) != len(self.sliders):
-            raise ValueError(f"z has {len(values)} coordinates, the explorer {len(self.sliders)}")
-        for slider, value in zip(self.sliders, values, strict=True):
+        for slider, value in zip(self.sliders, _values_for(self.sliders, z), strict=True):
             slider.value = value
 
     def image(self) -> torch.Tensor:
@@ -108,8 +124,6 @@ class ModelExplorer:
         for name, decode in decoders.items():
             if not callable(decode):
                 raise TypeError(f"decoders[{name!r}] must be a function of a latent batch, got {type(decode).__name__}")
-        if not low < high:
-            raise ValueError(f"low must be below high, got low={low}, high={high}")
         self.decoders, self.z_dim, self.image_shape, self.scale = dict(decoders), z_dim, image_shape, scale
         self.labels = list(labels) if labels is not None else None
         if self.labels is not None and not self.labels:
@@ -117,9 +131,8 @@ class ModelExplorer:
         self.model_menu = widgets.Dropdown(options=list(self.decoders), description="model")
         self.label_menu = (widgets.Dropdown(options=self.labels, description="label")
                            if self.labels is not None else None)
-        self.sliders = [widgets.FloatSlider(value=0.0, min=low, max=high, step=step, description=f"z{i + 1}",
-                                            continuous_update=False, layout=widgets.Layout(width=slider_width))
-                        for i in range(z_dim)]
+        self.sliders = _latent_sliders([f"z{i + 1}" for i in range(z_dim)], low, high, step, slider_width,
+                                       continuous_update=False)
         self.reset_button = widgets.Button(description="z = 0")
         self.random_button = widgets.Button(description="z ~ N(0, I)")
         self.picture = widgets.Image(format="png")
@@ -149,7 +162,7 @@ class ModelExplorer:
 
     @property
     def z(self) -> torch.Tensor:
-        return torch.tensor([[s.value for s in self.sliders]], dtype=torch.float32)
+        return _slider_point(self.sliders)
 
     # -- callbacks ------------------------------------------------------------------------------------------------
     def on_model(self, _change=None) -> None:
@@ -183,9 +196,7 @@ class ModelExplorer:
             self.label_menu.value = label
 
     def set(self, z) -> None:
-        values = torch.as_tensor(z, dtype=torch.float32).flatten().tolist()
-        if len(values) != len(self.sliders):
-            raise ValueError(f"z has {len(values)} coordinates, the explorer {len(self.sliders)}")
+        values = _values_for(self.sliders, z)
         self._quiet = True
         try:
             for slider, value in zip(self.sliders, values, strict=True):
