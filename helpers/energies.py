@@ -1,7 +1,12 @@
 """Two-dimensional target densities for flow experiments, and densities on a grid.
 
 The four energy functions ``U1``–``U4`` are those of Rezende & Mohamed (2015, Table 1): each
-defines an unnormalised density ``p(z) ∝ exp(-U(z))`` on ``R^2``. ``grid`` and
+defines an unnormalised density ``p(z) ∝ exp(-U(z))`` on ``R^2``. As printed, U2–U4 do not confine
+``z1`` (their ridges go on forever), so ``exp(-U)`` has infinite mass and no KL to it is defined. We
+add to them a soft wall, zero for ``|z1| <= 3.5`` and a Gaussian fall-off of width 0.2 beyond, so
+that they are proper densities, identical to the paper's inside ``|z1| <= 3.5``, with their mass
+in the paper's window ``[-4, 4]^2`` (all but 3 % for U4, whose lower ridge dips below ``z2 = -4``
+near ``z1 = 3``). U1 (a ring) is confined already. ``grid`` and
 ``density_on_grid`` turn any log-density into a normalised picture (infrastructure for plots;
 nothing here is a graded exercise).
 """
@@ -34,6 +39,14 @@ def _w3(z):
     return 3 * torch.sigmoid((z[..., 0] - 1) / 0.3)
 
 
+WALL_START, WALL_WIDTH = 3.5, 0.2
+
+
+def _wall(z):
+    """0 for |z1| <= WALL_START, then 0.5 ((|z1| - WALL_START) / WALL_WIDTH)^2 (smooth: C^1)."""
+    return 0.5 * (torch.relu(z[..., 0].abs() - WALL_START) / WALL_WIDTH) ** 2
+
+
 def _neg_logaddexp(a, b):
     """-log(exp(a) + exp(b)), stable."""
     return -torch.logaddexp(a, b)
@@ -47,23 +60,23 @@ def energy_u1(z: torch.Tensor) -> torch.Tensor:
 
 
 def energy_u2(z: torch.Tensor) -> torch.Tensor:
-    """A sine-shaped ridge."""
+    """A sine-shaped ridge (with the wall in z1)."""
     z = _check_points(z)
-    return 0.5 * ((z[..., 1] - _w1(z)) / 0.4) ** 2
+    return 0.5 * ((z[..., 1] - _w1(z)) / 0.4) ** 2 + _wall(z)
 
 
 def energy_u3(z: torch.Tensor) -> torch.Tensor:
-    """Two sine ridges that split apart around z1 = 1."""
+    """Two sine ridges that split apart around z1 = 1 (with the wall in z1)."""
     z = _check_points(z)
     return _neg_logaddexp(-0.5 * ((z[..., 1] - _w1(z)) / 0.35) ** 2,
-                          -0.5 * ((z[..., 1] - _w1(z) + _w2(z)) / 0.35) ** 2)
+                          -0.5 * ((z[..., 1] - _w1(z) + _w2(z)) / 0.35) ** 2) + _wall(z)
 
 
 def energy_u4(z: torch.Tensor) -> torch.Tensor:
-    """Two sine ridges, one shifted by a sigmoid step."""
+    """Two sine ridges, one shifted by a sigmoid step (with the wall in z1)."""
     z = _check_points(z)
     return _neg_logaddexp(-0.5 * ((z[..., 1] - _w1(z)) / 0.4) ** 2,
-                          -0.5 * ((z[..., 1] - _w1(z) + _w3(z)) / 0.35) ** 2)
+                          -0.5 * ((z[..., 1] - _w1(z) + _w3(z)) / 0.35) ** 2) + _wall(z)
 
 
 ENERGIES = {"U1": energy_u1, "U2": energy_u2, "U3": energy_u3, "U4": energy_u4}
@@ -99,8 +112,8 @@ def density_on_grid(log_density: torch.Tensor, axis: torch.Tensor) -> torch.Tens
 
 
 def log_normalizer(energy, limit: float = 6.0, n: int = 600) -> float:
-    """``log ∫ exp(-U(z)) dz`` by a Riemann sum on a grid (enough for U1–U4, whose mass lies
-    within ``[-4, 4]^2``)."""
+    """``log ∫ exp(-U(z)) dz`` by a Riemann sum on a grid on ``[-limit, limit]^2`` (the default is
+    accurate to about 1e-4 for U1–U4: their mass lies within ``[-6, 6]^2``)."""
     points, axis = grid(limit, n, dtype=torch.float64)
     cell = float(axis[1] - axis[0]) ** 2
     return float(torch.logsumexp(-energy(points), 0)) + math.log(cell)

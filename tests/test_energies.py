@@ -24,6 +24,38 @@ def test_known_values():
     assert energy_u1(torch.tensor([[2.0, 0.0]])) < energy_u1(torch.tensor([[0.0, 0.0]]))
 
 
+def test_u2_to_u4_are_proper_densities():
+    # the printed U2-U4 have infinite mass along z1; with the wall, the normaliser no longer grows with the box
+    for name in ("U2", "U3", "U4"):
+        box6 = log_normalizer(ENERGIES[name], limit=6.0, n=600)
+        box10 = log_normalizer(ENERGIES[name], limit=10.0, n=1000)
+        assert abs(box6 - box10) < 1e-3, (name, box6, box10)
+    # ... and most of it lies in the window [-4, 4]^2 the notebook plots
+    for name in ("U1", "U2", "U3"):
+        assert log_normalizer(ENERGIES[name]) - log_normalizer(ENERGIES[name], limit=4.0, n=400) < 1e-2, name
+
+
+def test_u2_to_u4_match_the_paper_inside_the_wall():
+    # Rezende & Mohamed (2015), Table 1, written out again here, for |z1| <= 3.5
+    g = torch.Generator().manual_seed(0)
+    z = torch.stack([torch.rand(500, generator=g) * 7 - 3.5, torch.randn(500, generator=g) * 2], -1).double()
+    z1, z2 = z[:, 0], z[:, 1]
+    w1 = torch.sin(2 * math.pi * z1 / 4)
+    w2 = 3 * torch.exp(-0.5 * ((z1 - 1) / 0.6) ** 2)
+    w3 = 3 / (1 + torch.exp(-(z1 - 1) / 0.3))
+    paper = {
+        "U2": 0.5 * ((z2 - w1) / 0.4) ** 2,
+        "U3": -torch.log(torch.exp(-0.5 * ((z2 - w1) / 0.35) ** 2) + torch.exp(-0.5 * ((z2 - w1 + w2) / 0.35) ** 2)),
+        "U4": -torch.log(torch.exp(-0.5 * ((z2 - w1) / 0.4) ** 2) + torch.exp(-0.5 * ((z2 - w1 + w3) / 0.35) ** 2)),
+    }
+    for name, want in paper.items():
+        assert torch.allclose(ENERGIES[name](z), want, atol=1e-9), name
+    # beyond the wall the ridge z2 = w1(z1) is cut off: (1, 1) and (5, 1) both lie on it
+    near, far = torch.tensor([[1.0, 1.0]], dtype=torch.float64), torch.tensor([[5.0, 1.0]], dtype=torch.float64)
+    for name in ("U2", "U3", "U4"):
+        assert ENERGIES[name](near) < 0.1 and ENERGIES[name](far) > 20, name
+
+
 def test_grid_and_density():
     points, axis = grid(2.0, 5)
     assert points.shape == (25, 2) and axis.shape == (5,)
