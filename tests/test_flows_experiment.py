@@ -26,6 +26,16 @@ def flows():
     return namespace
 
 
+def _posterior_and_q0(model, x, n, seed):
+    """The model's posterior sample (z, log_q) for seed, and q0 with the z0 it drew from the same seed."""
+    torch.manual_seed(seed)
+    z, log_q = model.posterior(x, n)
+    mu, logvar = model.encoder(x)
+    q0 = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
+    torch.manual_seed(seed)
+    return z, log_q, q0, q0.rsample((n,))
+
+
 class _Identity(torch.nn.Module):
     def forward(self, z, h):
         return z, z.new_zeros(z.shape[0])
@@ -38,12 +48,7 @@ def test_iaf_posterior_with_identity_steps_is_the_encoders_q0(flows, n_steps):
     model = flows["IAFVAE"](z_dim=4, n_steps=n_steps, hidden=16, x_dim=10, context_dim=3, step_hidden=8).double()
     model.steps = torch.nn.ModuleList(_Identity() for _ in range(n_steps))
     x = torch.rand(5, 10, dtype=torch.float64)
-    torch.manual_seed(1)
-    z, log_q = model.posterior(x, 2)
-    mu, logvar = model.encoder(x)
-    torch.manual_seed(1)
-    q0 = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
-    z0 = q0.rsample((2,))
+    z, log_q, q0, z0 = _posterior_and_q0(model, x, 2, seed=1)
     assert z.shape == (2, 5, 4) and log_q.shape == (2, 5)
     assert torch.allclose(z, z0), "the IAF posterior reorders or moves the coordinates of q0's sample"
     assert torch.allclose(log_q, q0.log_prob(z0).sum(-1))
@@ -57,12 +62,8 @@ def test_iaf_posterior_density_is_the_change_of_variables(flows):
         for p in model.steps.parameters():
             p.add_(0.5 * torch.randn_like(p))  # away from the near-identity start
     x = torch.rand(1, 10, dtype=torch.float64)
-    torch.manual_seed(2)
-    z, log_q = model.posterior(x, 1)
-    mu, logvar = model.encoder(x)
-    torch.manual_seed(2)
-    q0 = torch.distributions.Normal(mu, torch.exp(0.5 * logvar))
-    z0 = q0.rsample((1,)).reshape(1, 3)
+    z, log_q, q0, z0 = _posterior_and_q0(model, x, 1, seed=2)
+    z0 = z0.reshape(1, 3)
     h = model.context_net(x)
 
     def chain(v):
