@@ -63,7 +63,6 @@ def test_iaf_posterior_density_is_the_change_of_variables(flows):
             p.add_(0.5 * torch.randn_like(p))  # away from the near-identity start
     x = torch.rand(1, 10, dtype=torch.float64)
     z, log_q, q0, z0 = _posterior_and_q0(model, x, 1, seed=2)
-    z0 = z0.reshape(1, 3)
     h = model.context_net(x)
 
     def chain(v):
