@@ -16,6 +16,7 @@ import os
 import re
 import textwrap
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -96,10 +97,18 @@ def _notebook_context(folder: Path):
         plt.close("all")
 
 
-def run_notebook(path: Path, replacements: dict[str, str] | None = None) -> RunResult:
-    """Execute ``path``'s non-experiment code cells, solution cells replaced by grade_id."""
+def run_notebook(path: Path, replacements: dict[str, str] | None = None, *,
+                 edit: Callable[[dict], None] | None = None, isolated: bool = False) -> RunResult:
+    """Execute ``path``'s non-experiment code cells, solution cells replaced by grade_id.
+
+    ``edit(nb)`` may change the loaded notebook (e.g. the order of its cells, as a student may) before
+    it runs. ``isolated``: every test cell runs on what the imports, the given code and the solutions
+    before it built, and whatever it binds is undone after it (see :func:`run_isolated`).
+    """
     replacements = dict(replacements or {})
     nb = nbs.load(path)
+    if edit is not None:
+        edit(nb)
     known = {nbs.grade_id(c) for c in nb["cells"] if nbs.is_solution(c)}
     unknown = set(replacements) - known
     if unknown:
@@ -116,12 +125,32 @@ def run_notebook(path: Path, replacements: dict[str, str] | None = None) -> RunR
             if _MAGIC.search(code):
                 raise ValueError(f"cell {index} of {path.name} uses an IPython magic or shell escape; "
                                  f"the course's notebooks are plain Python")
+            test = nbs.is_autograded_test(cell)
+            # Isolated, a test cell runs in the notebook's own namespace (the solutions' functions look
+            # their globals up there, e.g. a reference a test substitutes), then every name it bound or
+            # rebound is undone: nothing a test cell defines reaches the next one.
+            before = dict(namespace) if isolated and test else None
             error = _exec(code, namespace, f"<{path.stem} cell {index}>")
-            if nbs.is_autograded_test(cell):
+            if before is not None:
+                namespace.clear()
+                namespace.update(before)
+            if test:
                 result.tests[gid] = CellResult(gid, nbs.points(cell), error is None, error or "")
             elif error is not None:
                 result.errors.append(f"cell {index} ({gid or 'no grade_id'}): {error}")
     return result
+
+
+def run_isolated(path: Path) -> RunResult:
+    """Run every auto-graded test cell of ``path`` on its own: on the namespace that the imports,
+    the given code and the solutions before it build, with no other test cell run at all.
+
+    A test cell that fails here uses a name from another test cell, so a student who fails that
+    other cell would lose this one's points too: every test cell must pass here with the reference
+    solution. Non-test cells that fail (e.g. given code using a name a test cell defines) are
+    listed in ``errors``.
+    """
+    return run_notebook(path, isolated=True)
 
 
 def _exec(code: str, namespace: dict, filename: str) -> str | None:

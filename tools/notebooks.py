@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -70,6 +71,34 @@ def points(cell: dict) -> float:
 def autograded_points(nb: dict) -> dict[str, float]:
     """``grade_id -> points`` for every auto-graded test cell."""
     return {grade_id(c): points(c) for c in nb["cells"] if is_autograded_test(c)}
+
+
+def snake_case(name: str) -> str:
+    """``ConditionalVAE`` -> ``conditional_vae``, ``MoGPrior`` -> ``mog_prior``; snake names stay."""
+    return re.sub(r"(?<!^)(?=[A-Z][a-z])", "_", name).lower()
+
+
+def exercise_tests(nb: dict) -> dict[str, list[str]]:
+    """``solution grade_id -> grade_ids of its test cells``: the exercise each test cell grades.
+
+    A test cell belongs to the solution cell whose name its grade_id starts with
+    (``test_score_function_gradient_values`` -> ``score_function_gradient``, ``test_conditional_vae_elbo``
+    -> ``ConditionalVAE``), else to the nearest solution cell above it.
+    """
+    solutions = [grade_id(c) for c in nb["cells"] if c["cell_type"] == "code" and is_solution(c)]
+    by_prefix = sorted(((f"test_{snake_case(s)}", s) for s in solutions), key=lambda item: -len(item[0]))
+    owned: dict[str, list[str]] = {s: [] for s in solutions}
+    current = None
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code" and is_solution(cell):
+            current = grade_id(cell)
+        elif is_autograded_test(cell):
+            gid = grade_id(cell)
+            named = next((s for prefix, s in by_prefix if gid == prefix or gid.startswith(prefix + "_")), None)
+            owner = named or current
+            if owner is not None:
+                owned[owner].append(gid)
+    return owned
 
 
 def marked_lines(nb: dict, begin: str, end: str) -> list[str]:
