@@ -53,11 +53,26 @@ UHAT_MUTANTS = [
     return u + (-1.0 + F.softplus(wu) - wu) * w / (w * w).sum(-1, keepdim=True)
 """)),
     Mutant(name="u_hat_only_when_violated", cell="planar_u_hat",  # fixing u only where w^T u < -1
-           fails=("test_planar_u_hat_values",), message=r"m\(w\^T u\)",
+           fails=("test_planar_u_hat_values", "test_planar_u_hat_batch"), message=r"m\(w\^T u\)",
            code=_uhat("""
     wu = (w * u).sum(-1, keepdim=True)
     w_sq = (w * w).sum(-1, keepdim=True)
     m = torch.where(wu < -1, -1.0 + F.softplus(wu), wu)""" + _UHAT_OK_TAIL)),
+    Mutant(name="u_hat_m_without_gradient", cell="planar_u_hat",  # the right values, but m(w^T u) is a constant
+           fails=("test_planar_u_hat_values",), message=r"gradient of u_hat.*(no_grad|detach)",
+           code=_uhat("""
+    wu = (w * u).sum(-1, keepdim=True)
+    w_sq = (w * w).sum(-1, keepdim=True)
+    with torch.no_grad():
+        m = -1.0 + F.softplus(wu)""" + _UHAT_OK_TAIL)),
+    Mutant(name="u_hat_zero_branch_for_the_whole_batch", cell="planar_u_hat",  # w = 0 handled only when all of w is 0
+           fails=("test_planar_u_hat_batch",), message=r"row by row",
+           code=_uhat("""
+    if torch.all(w == 0):
+        return u
+    wu = (w * u).sum(-1, keepdim=True)
+    return u + (-1.0 + F.softplus(wu) - wu) * w / (w * w).sum(-1, keepdim=True)
+""")),
 ]
 
 UHAT_ALTERNATIVES = [
@@ -75,6 +90,17 @@ UHAT_ALTERNATIVES = [
     nz = w_sq != 0
     scale[nz] = (F.softplus(wu[nz]) - 1 - wu[nz]) / w_sq[nz]
     return u + scale.unsqueeze(-1) * w
+""")),
+    Alternative(name="u_hat_python_branch_row_by_row", cell="planar_u_hat", code=_uhat("""
+    u, w = torch.broadcast_tensors(u, w)
+    rows = []
+    for ui, wi in zip(u.reshape(-1, u.shape[-1]), w.reshape(-1, w.shape[-1]), strict=True):
+        if torch.all(wi == 0):
+            rows.append(ui)
+        else:
+            wu = torch.dot(wi, ui)
+            rows.append(ui + (F.softplus(wu) - 1 - wu) * wi / torch.dot(wi, wi))
+    return torch.stack(rows).reshape(u.shape)
 """)),
 ]
 
@@ -95,20 +121,24 @@ def planar_flow(z, u, w, b):
 
 
 FLOW_MUTANTS = [
-    Mutant(name="planar_no_abs", cell="planar_flow", fails=("test_planar_flow_logdet",),
+    Mutant(name="planar_no_abs", cell="planar_flow", fails=("test_planar_flow_logdet", "test_planar_flow_batch"),
            message=r"absolute value", code=_flow("torch.log(1 + (u * psi).sum(-1))")),
     Mutant(name="planar_wrong_sign", cell="planar_flow", fails=("test_planar_flow_logdet", "test_planar_flow_batch"),
            message=r"wrong sign", code=_flow("-torch.log(torch.abs(1 + (u * psi).sum(-1)))")),
     Mutant(name="planar_psi_one_minus_tanh", cell="planar_flow",
            fails=("test_planar_flow_logdet", "test_planar_flow_batch"), message=r"1 - tanh\^2",
            code=_flow("torch.log(torch.abs(1 + (u * psi).sum(-1)))", psi="(1 - h).unsqueeze(-1) * w")),
-    Mutant(name="planar_missing_one_plus", cell="planar_flow",
-           fails=("test_planar_flow_logdet", "test_planar_flow_batch"), message=r"1 \+",
+    Mutant(name="planar_missing_one_plus", cell="planar_flow",  # log |0| = -inf where u = 0
+           fails=("test_planar_flow_values", "test_planar_flow_logdet", "test_planar_flow_batch"),
+           message=r"1 \+|u = 0 must give the identity",
            code=_flow("torch.log(torch.abs((u * psi).sum(-1)))")),
     Mutant(name="planar_logdet_summed_over_batch", cell="planar_flow",
-           fails=("test_planar_flow_logdet", "test_planar_flow_batch"), message=r"shape \(N,\)|log_abs_det \(N,\)",
+           fails=("test_planar_flow_values", "test_planar_flow_logdet", "test_planar_flow_batch"),
+           message=r"shape \(N,\)|log_abs_det (is )?\(N,\)",
            code=_flow("torch.log(torch.abs(1 + (u * psi).sum(-1))).sum()")),
-    Mutant(name="planar_f_without_b", cell="planar_flow", fails=("test_planar_flow_values",), message=r"f\(z\)",
+    Mutant(name="planar_f_without_b", cell="planar_flow",  # its log-determinant is not that of its own map
+           fails=("test_planar_flow_values", "test_planar_flow_logdet", "test_planar_flow_batch"),
+           message=r"f\(z\)|from autograd",
            code="""
 def planar_flow(z, u, w, b):
     b = torch.as_tensor(b, dtype=z.dtype)
@@ -167,13 +197,17 @@ class PlanarFlowVAE(nn.Module):
 """
 
 
-def _posterior(uhat="planar_u_hat(u, w)", update="log_q - log_det", order="range(self.n_flows)"):
+_EPS = "torch.randn((n, *mu.shape), dtype=mu.dtype)"
+
+
+def _posterior(uhat="planar_u_hat(u, w)", update="log_q - log_det", order="range(self.n_flows)",
+               sample=f"mu + std * {_EPS}", log_q0="Normal(mu, std).log_prob(z).sum(-1)"):
     return f"""
     def posterior(self, x, n):
         mu, logvar = self.encoder(x)
         std = torch.exp(0.5 * logvar)
-        z = mu + std * torch.randn((n, *mu.shape), dtype=mu.dtype)
-        log_q = Normal(mu, std).log_prob(z).sum(-1)
+        z = {sample}
+        log_q = {log_q0}
         params = self.flow_net(x)
         k, batch = self.z_dim, mu.shape[0]
         z = z.reshape(n * batch, k)
@@ -207,8 +241,8 @@ ELBO = _elbo()
 VAE_MUTANTS = [
     Mutant(name="vae_no_u_hat", cell="PlanarFlowVAE", fails=("test_flow_vae_posterior",), message=r"planar_u_hat",
            code=_HEAD + _posterior(uhat="u") + ELBO),
-    Mutant(name="vae_adds_log_det", cell="PlanarFlowVAE", fails=("test_flow_vae_posterior", "test_flow_vae_elbo"),
-           message=r"added the log-determinants|wrong sign", code=_HEAD + _posterior(update="log_q + log_det") + ELBO),
+    Mutant(name="vae_adds_log_det", cell="PlanarFlowVAE", fails=("test_flow_vae_posterior",),
+           message=r"added the log-determinants", code=_HEAD + _posterior(update="log_q + log_det") + ELBO),
     Mutant(name="vae_forgets_log_det", cell="PlanarFlowVAE", fails=("test_flow_vae_posterior",),
            message=r"subtract the log-determinants", code=_HEAD + _posterior(update="log_q") + ELBO),
     Mutant(name="vae_prior_at_z0", cell="PlanarFlowVAE", fails=("test_flow_vae_elbo",), message=r"at z0",
@@ -244,9 +278,44 @@ VAE_MUTANTS = [
            code=_HEAD + POSTERIOR + _elbo(total="(rec.mean() + kl.sum()), kl.sum(), rec.mean()")),
     Mutant(name="vae_flows_in_reverse_order", cell="PlanarFlowVAE", fails=("test_flow_vae_posterior",),
            message=r"order|not log q_K", code=_HEAD + _posterior(order="reversed(range(self.n_flows))") + ELBO),
+    # gradient paths: the right values, the wrong gradients
+    Mutant(name="vae_sample_not_reparameterised", cell="PlanarFlowVAE", fails=("test_flow_vae_posterior",),
+           message=r"not \.sample\(\)",
+           code=_HEAD + _posterior(sample="Normal(mu, std).sample((n,))") + ELBO),
+    Mutant(name="vae_z0_detached", cell="PlanarFlowVAE", fails=("test_flow_vae_posterior",), message=r"not detached",
+           code=_HEAD + _posterior(sample=f"(mu + std * {_EPS}).detach()") + ELBO),
+    Mutant(name="vae_sigma_detached", cell="PlanarFlowVAE", fails=("test_flow_vae_posterior",),
+           message=r"dz/dlogvar is off.*sigma detached",
+           code=_HEAD + _posterior(sample=f"mu + std.detach() * {_EPS}") + ELBO),
+    Mutant(name="vae_variance_as_scale", cell="PlanarFlowVAE", fails=("test_flow_vae_posterior",),
+           message=r"exp\(logvar\), the variance",
+           code=_HEAD + _posterior(sample=f"mu + torch.exp(logvar) * {_EPS}") + ELBO),
+    Mutant(name="vae_elbo_own_sample_not_reparameterised", cell="PlanarFlowVAE", fails=("test_flow_vae_elbo",),
+           message=r"rec does not pass its gradient", code=_HEAD + POSTERIOR + """
+    def negative_elbo_bound(self, x):
+        mu, logvar = self.encoder(x)
+        q0 = Normal(mu, torch.exp(0.5 * logvar))
+        z = q0.sample()
+        log_q = q0.log_prob(z).sum(-1)
+        params = self.flow_net(x)
+        k = self.z_dim
+        for step in range(self.n_flows):
+            u, w, b = params[:, step, :k], params[:, step, k:2 * k], params[:, step, 2 * k]
+            z, log_det = planar_flow(z, planar_u_hat(u, w), w, b)
+            log_q = log_q - log_det
+        rec = F.binary_cross_entropy_with_logits(self.decoder(z), x, reduction="none").sum(-1)
+        kl = log_q - Normal(0.0, 1.0).log_prob(z).sum(-1)
+        return (rec + kl).mean(), kl.mean(), rec.mean()
+"""),
+    Mutant(name="vae_prior_detached", cell="PlanarFlowVAE", fails=("test_flow_vae_elbo",),
+           message=r"log p\(z_K\).*detached",
+           code=_HEAD + POSTERIOR + _elbo(kl="log_q - Normal(0.0, 1.0).log_prob(z.detach()).sum(-1)")),
 ]
 
 VAE_ALTERNATIVES = [
+    # log q0 with mu and sigma detached (the score term has mean zero): the "sticking the landing" gradient
+    Alternative(name="vae_log_q0_sticking_the_landing", cell="PlanarFlowVAE",
+                code=_HEAD + _posterior(log_q0="Normal(mu.detach(), std.detach()).log_prob(z).sum(-1)") + ELBO),
     Alternative(name="vae_explicit_loop_and_distributions", cell="PlanarFlowVAE", code=_HEAD + """
     def posterior(self, x, n):
         mu, logvar = self.encoder(x)
@@ -346,7 +415,7 @@ class IAFStep(nn.Module):
         self.m_out = nn.Linear(hidden, z_dim)
         self.s_out = nn.Linear(hidden, z_dim)
         with torch.no_grad():
-            self.s_out.bias.fill_(1.5)
+            self.s_out.bias.fill_(4.0)
 
     def forward(self, z, h):
         a = F.elu(F.linear(z, self.z_in.weight * self.mask_in, self.z_in.bias) + {context})
@@ -364,19 +433,71 @@ def _iaf(cmp_in=">=", cmp_out=">", context="self.h_in(h)", log_det="F.logsigmoid
 IAF_MUTANTS = [
     Mutant(name="iaf_mask_sees_itself", cell="IAFStep", fails=("test_iaf_autoregressive", "test_iaf_logdet"),
            message=r"see z_k itself|see z_j only for j < i|log \|det", code=_iaf(cmp_out=">=")),
-    Mutant(name="iaf_mask_sees_the_future", cell="IAFStep", fails=("test_iaf_autoregressive",),
-           message=r"depends on z_j for some j > i|output 1", code=_iaf(cmp_in="<=")),
+    Mutant(name="iaf_mask_sees_the_future", cell="IAFStep", fails=("test_iaf_autoregressive", "test_iaf_logdet"),
+           message=r"depends on z_j for some j > i|output 1|not triangular", code=_iaf(cmp_in="<=")),
     Mutant(name="iaf_log_one_minus_sigma", cell="IAFStep", fails=("test_iaf_logdet",), message=r"log\(1 - sigma\)",
            code=_iaf(log_det="torch.log(1 - torch.sigmoid(s)).sum(-1)")),
-    Mutant(name="iaf_log_det_summed_over_batch", cell="IAFStep", fails=("test_iaf_logdet",), message=r"shape \(N,\)",
+    Mutant(name="iaf_log_det_summed_over_batch", cell="IAFStep", fails=("test_iaf_autoregressive", "test_iaf_logdet"),
+           message=r"shape \(N,\)|log_det \(N,\)",
            code=_iaf(log_det="F.logsigmoid(s).sum()")),
     Mutant(name="iaf_ignores_context", cell="IAFStep", fails=("test_iaf_context",), message=r"context|depend on h",
            code=_iaf(context="0.0 * self.h_in(h)")),
     Mutant(name="iaf_log_det_sign", cell="IAFStep", fails=("test_iaf_logdet",), message=r"wrong sign",
            code=_iaf(log_det="-F.logsigmoid(s).sum(-1)")),
+    # a strict input mask: output i cannot see z_{i-1} (the Jacobian stays triangular)
+    Mutant(name="iaf_strict_input_mask", cell="IAFStep", fails=("test_iaf_autoregressive",),
+           message=r"does not depend on z_j for some j < i", code=_iaf(cmp_in=">")),
 ]
 
+_MADE_DEGREES = """
+        k = z_dim
+        d_in = torch.arange(1, k + 1)
+        d_hidden = torch.arange(hidden) % k
+        mask_in = (d_hidden[:, None] >= d_in[None, :]).float()
+        mask_out = (d_in[:, None] > d_hidden[None, :]).float()
+"""
+
 IAF_ALTERNATIVES = [
+    # masks as frozen parameters (not buffers), applied in forward
+    Alternative(name="iaf_masks_as_frozen_parameters", cell="IAFStep", code="""
+class IAFStep(nn.Module):
+    def __init__(self, z_dim, hidden, context_dim):
+        super().__init__()""" + _MADE_DEGREES + """
+        self.mask_in = nn.Parameter(mask_in, requires_grad=False)
+        self.mask_out = nn.Parameter(torch.cat([mask_out, mask_out]), requires_grad=False)
+        self.w_in = nn.Parameter(torch.randn(hidden, k) / k ** 0.5)
+        self.b_in = nn.Parameter(torch.zeros(hidden))
+        self.w_h = nn.Parameter(torch.randn(hidden, context_dim) / context_dim ** 0.5)
+        self.w_out = nn.Parameter(torch.randn(2 * k, hidden) / hidden ** 0.5 * 0.1)
+        self.b_out = nn.Parameter(torch.cat([torch.zeros(k), torch.full((k,), 3.0)]))
+
+    def forward(self, z, h):
+        a = torch.tanh(z @ (self.w_in * self.mask_in).T + self.b_in + h @ self.w_h.T)
+        m, s = (a @ (self.w_out * self.mask_out).T + self.b_out).chunk(2, dim=-1)
+        sigma = torch.sigmoid(s)
+        return sigma * z + (1 - sigma) * m, torch.log(sigma).sum(-1)
+"""),
+    # masked weights zeroed at the start and kept at zero by gradient hooks (no mask in forward)
+    Alternative(name="iaf_masked_weights_kept_zero_by_hooks", cell="IAFStep", code="""
+class IAFStep(nn.Module):
+    def __init__(self, z_dim, hidden, context_dim):
+        super().__init__()""" + _MADE_DEGREES + """
+        self.z_in = nn.Linear(k, hidden)
+        self.h_in = nn.Linear(context_dim, hidden)
+        self.out = nn.Linear(hidden, 2 * k)
+        mask_out = torch.cat([mask_out, mask_out])
+        with torch.no_grad():
+            self.z_in.weight.mul_(mask_in)
+            self.out.weight.mul_(mask_out)
+            self.out.bias[k:] = 3.5
+        self.z_in.weight.register_hook(lambda grad: grad * mask_in.to(grad.dtype))
+        self.out.weight.register_hook(lambda grad: grad * mask_out.to(grad.dtype))
+
+    def forward(self, z, h):
+        a = F.relu(self.z_in(z) + self.h_in(h))
+        m, s = self.out(a).chunk(2, dim=-1)
+        return torch.sigmoid(s) * z + (1 - torch.sigmoid(s)) * m, F.logsigmoid(s).sum(-1)
+"""),
     Alternative(name="iaf_two_hidden_layers_shifted_form", cell="IAFStep", code="""
 class IAFStep(nn.Module):
     def __init__(self, z_dim, hidden, context_dim):
