@@ -243,3 +243,35 @@ def test_without_bubblewrap_autograding_fails_closed(tmp_path):
     assert "bubblewrap ('bwrap-not-installed') is not installed" in str(failed.value)
     assert not (course / "autograded" / "n_honest" / "toy" / "toy.ipynb").exists()
     assert sum(mc.total(course).values()) == 0
+
+
+READ_DATA = '''
+import json, os
+import helpers
+def _read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError as error:
+        return type(error).__name__
+with open("data_probe.json", "w") as f:
+    json.dump({"env": _read(os.path.join(os.environ["VAE_COURSE_DATA"], "MNIST", "marker.txt")),
+               "helpers": _read(str(helpers.data_root() / "MNIST" / "marker.txt"))}, f)
+'''
+
+
+def test_a_data_root_reached_through_symlinks_is_readable_in_the_kernel(tmp_path, monkeypatch):
+    # The data root as written leads through a linked folder and ends in a link: the kernel must
+    # still read it through VAE_COURSE_DATA (and helpers.data_root(), which the notebooks use).
+    real = tmp_path / "disk" / "datasets"
+    (real / "MNIST").mkdir(parents=True)
+    (real / "MNIST" / "marker.txt").write_text("the data")
+    (tmp_path / "mnt").symlink_to(tmp_path / "disk")           # a link in the path ...
+    (tmp_path / "disk" / "vae-data").symlink_to(real)          # ... and as the last component
+    monkeypatch.setenv("VAE_COURSE_DATA", str(tmp_path / "mnt" / "vae-data"))
+    course = mc.make_course(tmp_path / "course")
+    mc.hand_in(course, "s_data", mc.submission({"square": READ_DATA + SQUARE, "mean": MEAN}))
+    pipeline.autograde(course, mc.ASSIGNMENT)
+    assert sum(mc.scores(course)["s_data"].values()) == FULL
+    read = json.loads((course / "autograded" / "s_data" / "toy" / "data_probe.json").read_text())
+    assert read == {"env": "the data", "helpers": "the data"}, read

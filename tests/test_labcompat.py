@@ -123,6 +123,9 @@ def test_mathjax_urls(monkeypatch, tmp_path):
     monkeypatch.setenv("VAE_COURSE_MATHJAX", str(folder))
     monkeypatch.setenv("JUPYTERHUB_SERVICE_PREFIX", "/user/ada/")
     assert labcompat.mathjax_url() == "/user/ada/static/mathjax/MathJax.js" + labcompat.MATHJAX_CONFIG
+    monkeypatch.setenv("VAE_COURSE_MATHJAX_URL", "/services/mathjax/MathJax.js")  # the course hub's
+    assert labcompat.mathjax_url() == "/services/mathjax/MathJax.js" + labcompat.MATHJAX_CONFIG
+    monkeypatch.delenv("VAE_COURSE_MATHJAX_URL")
     assert labcompat.file_mathjax_url().startswith("file://") and "MathJax.js" in labcompat.file_mathjax_url()
     config = tmp_path / "prefix" / "etc" / "jupyter" / "jupyter_server_config.json"
     config.parent.mkdir(parents=True)

@@ -111,6 +111,24 @@ def test_leaks_no_visible_code_holds_a_graded_line(place, course_leaks):
         pytest.fail(f"{where} shows graded code:\n{leaks.format_leaks(found)}\n{LEAK_HELP}", pytrace=False)
 
 
+@pytest.fixture(scope="module")
+def course_structure_leaks():
+    """Every visible function or loop with the skeleton of a graded one (tools.leaks), computed once."""
+    return leaks.find_structure_leaks(*leaks.course_units())
+
+
+@pytest.mark.parametrize("place", [*_visible_places(), "helpers"])
+def test_leaks_no_visible_code_has_the_structure_of_a_graded_function(place, course_structure_leaks):
+    """Nor a template of one under other names: the same loop calling the same graded functions, the
+    same steps in the same order (tools.leaks, "Structure")."""
+    folder = {"notebooks": "notebooks/", "helpers": "helpers/"}.get(place, f"source/{place}/")
+    found = [leak for leak in course_structure_leaks if leak.visible.unit.where.startswith(folder)]
+    if found:
+        pytest.fail(f"{folder} shows the structure of graded code:\n{leaks.format_structure_leaks(found)}\n"
+                    "Write the visible code another way (its own structure, or helpers that are not the "
+                    "exercise), or make it the student's graded function.", pytrace=False)
+
+
 @pytest.mark.parametrize("assignment", nbs.assignments())
 def test_leaks_check_reads_what_release_shows(assignment):
     """The leak check reads the source's code outside the marked regions as the visible code: it

@@ -31,7 +31,33 @@ a local ``eps``) or ``x.flatten(1)`` (0) never count; ``return m + torch.sqrt(v)
 ``mu + torch.exp(0.5 * logvar) * eps`` (4) or the closed-form Gaussian KL (7) do;
 ``(x - m) ** 2 / v`` (3), a part of the Gaussian log-density, does not.
 
-``python -m tools.leaks`` prints every leak in the course.
+**Structure under other names.** Visible code can also be a template of a graded function without
+a single heavy line in common: the same loop calling the same graded functions, the same updates,
+in the same order, with other names (``self.u[k]`` for ``p[:, :k]``). So each graded function, and
+each loop in one, is also compared as a *skeleton*: one step per statement, in order, loops and
+branches flattened between markers. A step keeps what a statement *does*, not its names: its kind
+(an assignment and its number of targets; an update ``x = x - y`` or ``x -= y`` and its operator; a
+bare call; a return and its number of values; a loop), and the functions it calls (graded
+functions of the course by name, library functions by their last name, ``self.<module>(...)`` as
+one name, a draw of noise (``randn``, ``rsample``, ``sample``) as one name, data plumbing such as
+``reshape``, ``expand``, ``flip`` left out). Steps weigh what they carry: a call of a graded
+top-level function 2 (graded methods are called by everybody's names, ``log_prob``), another step
+that computes 1 (an update, a loop), a return 1/2, plain plumbing 1/4.
+Two skeletons are aligned in order (a longest common subsequence); two steps of the same kind
+count with their weight, scaled by how many called functions they share (half for none), by 3/4
+when their arities differ and by 1/2 when only one of them carries a value (assigns a name it
+reads, ``z, log_det = flow(z, ...)``). A visible function (or a cell's top-level code) is a leak of a
+graded function when the alignment covers ``STRUCT_SHARE`` of the graded skeleton's weight and at
+least ``STRUCT_WEIGHT``; a visible loop is a leak of a graded loop that calls a graded function
+when it covers ``LOOP_SHARE`` and at least ``LOOP_WEIGHT``; either way the alignment must hold a
+loop or a call of a graded function (a straight-line preamble shared by every VAE, encode, draw,
+log-density, is not a template). The thresholds leave a margin on the course as it is: the
+template they were set on (06 [31] and [35] of commit 3382ce6: 0.86 and 3.0 of the graded loop,
+0.72 and 7.7 of the graded function) is found, and the closest visible code elsewhere covers 0.49
+and 5.3 of a graded function and 0.52 and 1.8 of a graded loop; a copy with every name changed is
+found (tests/test_leaks.py).
+
+``python -m tools.leaks`` prints every leak in the course, of lines and of structure.
 """
 
 from __future__ import annotations
@@ -49,6 +75,8 @@ from . import notebooks as nbs
 LINE_WEIGHT = 3   # a whole graded line (the expression of a statement)
 PART_WEIGHT = 4   # a part of one
 MIN_LOCALS = 2
+STRUCT_SHARE, STRUCT_WEIGHT = 0.6, 6.0   # a graded function's skeleton, covered by a visible block
+LOOP_SHARE, LOOP_WEIGHT = 0.75, 3.0      # a graded loop (one that calls a graded function), by a visible loop
 
 # Module paths whose functions are compared by their last name: torch.exp = math.exp = x.exp().
 FLAT_MODULES = ("torch.nn.functional", "torch.special", "torch", "math", "numpy")
@@ -821,6 +849,276 @@ def find_leaks(graded_units: Iterable[Unit], visible_units: Iterable[Unit]) -> l
                                                        leak.visible.line, leak.graded_function))
 
 
+# --------------------------------------------------------------------------------------------------
+# Structure: skeletons of graded functions and loops, under any names
+
+#: Calls that move data about without computing (left out of a step's called functions).
+STRUCT_PLUMBING = PLUMBING | TRANSPARENT | frozenset(
+    "flip roll chunk split new_zeros new_ones new_full full_like zeros_like ones_like".split())
+#: Draws of noise: one name, however they are spelled.
+STRUCT_NOISE = NOISE | frozenset({"rsample", "sample"})
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement of a skeleton: ``kind`` (``=``, ``update<Op>``, ``call``, ``return``, ``loop``,
+    ``if``, ``else``, ``end``), its number of targets or values, the functions it calls, its weight."""
+
+    kind: str
+    arity: int = 0
+    calls: frozenset[str] = frozenset()
+    weight: float = 0.0
+    line: int = 0
+    carried: bool = False   # a name it assigns is also read by it (z, log_det = flow(z, ...))
+
+    def label(self) -> str:
+        called = f" {'/'.join(sorted(self.calls))}" if self.calls else ""
+        return f"{self.kind}{called}{' (carried)' if self.carried else ''}"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A function body, a cell's top-level code or a loop body, as a skeleton."""
+
+    unit: Unit
+    name: str          # ``PlanarFlowVAE.posterior``, ``<cell>``, ``loop in PlanarFlowVAE.posterior``
+    loop: bool
+    line: int
+    steps: tuple[Step, ...]
+
+    @property
+    def weight(self) -> float:
+        return sum(step.weight for step in self.steps)
+
+
+class Skeletons:
+    """Skeletons of one unit's code; ``graded`` holds the names of the course's graded functions."""
+
+    def __init__(self, unit: Unit, graded: frozenset[str]):
+        self.unit, self.graded = unit, graded
+        self.canon = Canonicaliser(unit.globals, unit.defined)
+
+    def calls(self, node: ast.AST) -> frozenset[str]:
+        names = set()
+        for sub in ast.walk(node):
+            if not isinstance(sub, ast.Call):
+                continue
+            func, path = sub.func, self.canon._path(sub.func)
+            if path:
+                name = self.canon._flat(path).rsplit(".", 1)[-1]
+            elif isinstance(func, ast.Name):
+                known = func.id in self.unit.defined or func.id in self.graded or func.id in _BUILTINS
+                name = func.id if known else "<local>"
+            elif isinstance(func, ast.Attribute):
+                own = isinstance(func.value, ast.Name) and func.value.id == "self"
+                name = "self.<module>" if own and func.attr not in self.graded else func.attr
+            else:
+                name = "<local>"
+            if name in STRUCT_NOISE:
+                name = "<noise>"
+            if name not in STRUCT_PLUMBING:
+                names.add(name)
+        return frozenset(names)
+
+    def steps(self, body: Iterable[ast.stmt]) -> list[Step]:
+        out: list[Step] = []
+        for st in body:
+            if isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant):
+                continue  # a docstring
+            if isinstance(st, ast.For | ast.AsyncFor | ast.While):
+                out += [Step("loop", weight=1.0, line=st.lineno), *self.steps(st.body),
+                        Step("end", line=st.lineno)]
+            elif isinstance(st, ast.If):
+                out += [Step("if", weight=0.25, line=st.lineno), *self.steps(st.body)]
+                if st.orelse:
+                    out += [Step("else", line=st.lineno), *self.steps(st.orelse)]
+                out.append(Step("end", line=st.lineno))
+            elif isinstance(st, ast.With | ast.AsyncWith | ast.Try):
+                out += self.steps(st.body)
+            elif isinstance(st, ast.AugAssign):
+                out.append(Step(f"update{type(st.op).__name__}", 1, self.calls(st.value), 1.0, st.lineno))
+            elif isinstance(st, ast.Assign | ast.AnnAssign) and st.value is not None:
+                out.append(self._assignment(st))
+            elif isinstance(st, ast.Return) and st.value is not None:
+                arity = len(st.value.elts) if isinstance(st.value, ast.Tuple) else 1
+                out.append(Step("return", arity, self.calls(st.value), 0.5, st.lineno))
+            elif isinstance(st, ast.Expr):
+                calls = self.calls(st.value)
+                out.append(Step("call", 0, calls, self._weight(calls), st.lineno))
+        return out
+
+    def _assignment(self, st: ast.Assign | ast.AnnAssign) -> Step:
+        target = st.targets[0] if isinstance(st, ast.Assign) else st.target
+        value = st.value
+        # x = x - y is the update x -= y
+        if (isinstance(target, ast.Name) and isinstance(value, ast.BinOp) and isinstance(value.left, ast.Name)
+                and value.left.id == target.id):
+            return Step(f"update{type(value.op).__name__}", 1, self.calls(value.right), 1.0, st.lineno)
+        arity = len(target.elts) if isinstance(target, ast.Tuple) else 1
+        calls = self.calls(value)
+        stored = {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+        carried = any(isinstance(n, ast.Name) and n.id in stored for n in ast.walk(value))
+        return Step("=", arity, calls, self._weight(calls), st.lineno, carried)
+
+    def _weight(self, calls: frozenset[str]) -> float:
+        return 2.0 if calls & self.graded else 1.0 if calls else 0.25
+
+
+def _step_score(graded: Step, visible: Step) -> float:
+    if graded.kind != visible.kind:
+        return 0.0
+    if graded.kind in ("loop", "if", "else", "end"):
+        return graded.weight
+    union = graded.calls | visible.calls
+    shared = len(graded.calls & visible.calls) / len(union) if union else 1.0
+    alike = (1.0 if graded.arity == visible.arity else 0.75) * (1.0 if graded.carried == visible.carried else 0.5)
+    return graded.weight * alike * (0.5 + 0.5 * shared)
+
+
+def align(graded: tuple[Step, ...], visible: tuple[Step, ...]) -> tuple[float, list[tuple[Step, Step]]]:
+    """The heaviest in-order alignment of two skeletons: (its weight, the aligned pairs)."""
+    n, m = len(graded), len(visible)
+    best = [[0.0] * (m + 1) for _ in range(n + 1)]
+    for i in range(1, n + 1):
+        for j in range(1, m + 1):
+            best[i][j] = max(best[i - 1][j], best[i][j - 1],
+                             best[i - 1][j - 1] + _step_score(graded[i - 1], visible[j - 1]))
+    pairs, i, j = [], n, m
+    while i and j:
+        if best[i][j] == best[i - 1][j]:
+            i -= 1
+        elif best[i][j] == best[i][j - 1]:
+            j -= 1
+        else:
+            if _step_score(graded[i - 1], visible[j - 1]) > 0:
+                pairs.append((graded[i - 1], visible[j - 1]))
+            i, j = i - 1, j - 1
+    return best[n][m], pairs[::-1]
+
+
+def _functions(body: Iterable[ast.stmt], prefix: str = "") -> Iterator[tuple[str, ast.FunctionDef]]:
+    for st in body:
+        if isinstance(st, ast.FunctionDef | ast.AsyncFunctionDef):
+            yield f"{prefix}{st.name}", st
+            yield from _functions(st.body, f"{prefix}{st.name}.")
+        elif isinstance(st, ast.ClassDef):
+            yield from _functions(st.body, f"{prefix}{st.name}.")
+
+
+def _loops(body: Iterable[ast.stmt]) -> list[ast.For | ast.While]:
+    return [n for st in body for n in ast.walk(st) if isinstance(n, ast.For | ast.AsyncFor | ast.While)]
+
+
+def _code(body: Iterable[ast.stmt]) -> list[ast.stmt]:
+    return [st for st in body if not (isinstance(st, ast.Expr) and isinstance(st.value, ast.Constant))]
+
+
+def graded_names(graded_units: Iterable[Unit]) -> frozenset[str]:
+    """The top-level functions whose bodies are graded (inside solution regions). Graded methods are
+    left out: their names (``log_prob``, ``sample``, ``forward``) are everybody's."""
+    return frozenset(name for unit in graded_units for name, _ in _graded_functions(unit) if "." not in name)
+
+
+def _graded_functions(unit: Unit) -> Iterator[tuple[str, ast.FunctionDef]]:
+    for name, fn in _functions(unit.tree().body):
+        body = _code(fn.body)
+        if body and all(n in unit.solution_lines for st in body for n in _lines(st)):
+            yield name, fn
+
+
+def graded_blocks(unit: Unit, graded: frozenset[str]) -> list[Block]:
+    """Every graded function of ``unit``, and every loop in one that calls a graded function."""
+    sk, out = Skeletons(unit, graded), []
+    for name, fn in _graded_functions(unit):
+        out.append(Block(unit, name, False, fn.lineno, tuple(sk.steps(fn.body))))
+        for loop in _loops(fn.body):
+            steps = tuple(sk.steps(loop.body))
+            if any(step.weight >= 2 for step in steps):
+                out.append(Block(unit, f"loop in {name}", True, loop.lineno, steps))
+    return out
+
+
+def visible_blocks(unit: Unit, graded: frozenset[str]) -> list[Block]:
+    """Every function, the top-level code and every loop that ``unit`` shows (outside solution and
+    hidden-test regions)."""
+    if unit.markdown:
+        return []
+    hidden = unit.solution_lines | unit.hidden_lines
+    shown = lambda st: not any(n in hidden for n in _lines(st))  # noqa: E731
+    sk, tree, out = Skeletons(unit, graded), unit.tree(), []
+    top = [st for st in tree.body if shown(st) and not isinstance(
+        st, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Import | ast.ImportFrom)]
+    if top:
+        out.append(Block(unit, "<cell>" if unit.cell is not None else "<module>", False, top[0].lineno,
+                         tuple(sk.steps(top))))
+    for name, fn in _functions(tree.body):
+        body = [st for st in fn.body if shown(st)]
+        if body:
+            out.append(Block(unit, name, False, fn.lineno, tuple(sk.steps(body))))
+    for loop in _loops(st for st in tree.body if shown(st)):
+        if shown(loop):
+            out.append(Block(unit, f"loop on line {loop.lineno}", True, loop.lineno, tuple(sk.steps(loop.body))))
+    return out
+
+
+@dataclass(frozen=True)
+class StructureLeak:
+    visible: Block
+    graded: Block
+    weight: float                       # the aligned weight
+    pairs: tuple[tuple[Step, Step], ...]
+
+    @property
+    def share(self) -> float:
+        return self.weight / self.graded.weight
+
+    @property
+    def graded_function(self) -> str:
+        return f"{Path(self.graded.unit.where).stem}:{self.graded.name}"
+
+
+def find_structure_leaks(graded_units: Iterable[Unit], visible_units: Iterable[Unit]) -> list[StructureLeak]:
+    """Every visible block whose skeleton covers a graded function's (``STRUCT_SHARE``, at least
+    ``STRUCT_WEIGHT``) or a graded loop's (``LOOP_SHARE``, at least ``LOOP_WEIGHT``): per visible
+    block and graded function, the heaviest match. The graded code's own cell is not compared."""
+    graded_units = list(graded_units)
+    names = graded_names(graded_units)
+    graded = [b for unit in graded_units for b in graded_blocks(unit, names)]
+    found: dict[tuple, StructureLeak] = {}
+    for unit in visible_units:
+        for block in visible_blocks(unit, names):
+            for g in graded:
+                if g.loop != block.loop or (g.unit.where, g.unit.cell) == (unit.where, unit.cell):
+                    continue
+                share, least = (LOOP_SHARE, LOOP_WEIGHT) if g.loop else (STRUCT_SHARE, STRUCT_WEIGHT)
+                if g.weight < least:
+                    continue
+                weight, pairs = align(g.steps, block.steps)
+                # Anchored: the alignment holds a loop or a call of a graded function, not only a
+                # generic straight-line preamble (encode, draw noise, log-density).
+                anchored = any(gs.kind == "loop" or gs.weight >= 2 for gs, _ in pairs)
+                if anchored and weight >= least and weight >= share * g.weight:
+                    leak = StructureLeak(block, g, weight, tuple(pairs))
+                    key = (unit.where, unit.cell, block.name, leak.graded_function.split(":")[0],
+                           g.name.removeprefix("loop in "))
+                    if key not in found or weight > found[key].weight:
+                        found[key] = leak
+    return sorted(found.values(), key=lambda leak: (leak.visible.unit.where, leak.visible.unit.cell or 0,
+                                                    leak.visible.line, leak.graded_function))
+
+
+def format_structure_leaks(leaks: list[StructureLeak]) -> str:
+    out = []
+    for leak in leaks:
+        out.append(f"{leak.visible.unit.label}, line {leak.visible.line}: {leak.visible.name} has the structure of "
+                   f"graded {leak.graded_function} ({leak.share:.0%} of its skeleton, weight {leak.weight:.2f})")
+        for graded, visible in leak.pairs:
+            if graded.weight >= 1:
+                out.append(f"    {graded.label()} (graded line {graded.line})  ~  {visible.label()} "
+                           f"(line {visible.line})")
+    return "\n".join(out)
+
+
 def course_units(root: Path = nbs.REPO_ROOT) -> tuple[list[Unit], list[Unit]]:
     """(graded, visible): the solution cells of every source notebook; every source notebook,
     companion notebook and helpers module."""
@@ -852,9 +1150,15 @@ def format_leaks(leaks: list[Leak]) -> str:
 
 
 def main(argv=None) -> int:
-    leaks = find_leaks(*course_units())
-    print(format_leaks(leaks) if leaks else "no leaks")
-    return 1 if leaks else 0
+    graded, visible = course_units()
+    leaks, structure = find_leaks(graded, visible), find_structure_leaks(graded, visible)
+    if leaks:
+        print(format_leaks(leaks))
+    if structure:
+        print(format_structure_leaks(structure))
+    if not (leaks or structure):
+        print("no leaks")
+    return 1 if leaks or structure else 0
 
 
 if __name__ == "__main__":

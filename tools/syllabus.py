@@ -37,9 +37,9 @@ FACTS = {
     "03_vae": Facts("7", "00–02", "13.6 min"),
     "04_beta_vae": Facts("8", "00–03 (the VAE, reparameterisation, the Gaussian KL)",
                          "11.5 min (1 thread, shared CPU)"),
-    "05_priors": Facts("6", "00–03 (the VAE, the IWAE bound, importance-sampled log p(x))",
+    "05_priors": Facts("9", "00–03 (the VAE, the IWAE bound, importance-sampled log p(x))",
                        "11.9 min (1 thread, shared CPU)"),
-    "06_flows": Facts("6", "00–03 (the VAE, IWAE and log p(x) by importance sampling); the change of variables "
+    "06_flows": Facts("8", "00–03 (the VAE, IWAE and log p(x) by importance sampling); the change of variables "
                            "formula", "12.7 min"),
 }
 

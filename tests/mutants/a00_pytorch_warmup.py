@@ -4,7 +4,8 @@ from tools.mutation import Alternative, Mutant
 
 MUTANTS = [
     # balanced_subset_indices
-    Mutant("subset_with_replacement", "balanced_subset_indices", fails=("test_balanced_subset_counts",),
+    Mutant("subset_with_replacement", "balanced_subset_indices",
+           fails=("test_balanced_subset_counts", "test_balanced_subset_seeded"),
            message=r"twice|without replacement", code='''
 def balanced_subset_indices(labels, per_class, seed):
     g = torch.Generator().manual_seed(seed)
@@ -28,7 +29,8 @@ def balanced_subset_indices(labels, per_class, seed):
 def balanced_subset_indices(labels, per_class, seed):
     return torch.cat([torch.nonzero(labels == c).flatten()[:per_class] for c in torch.unique(labels)])
 '''),
-    Mutant("subset_assumes_digits_0_to_9", "balanced_subset_indices", fails=("test_balanced_subset_counts",),
+    Mutant("subset_assumes_digits_0_to_9", "balanced_subset_indices",
+           fails=("test_balanced_subset_counts", "test_balanced_subset_seeded"),
            message=r"class|indices", code='''
 def balanced_subset_indices(labels, per_class, seed):
     g = torch.Generator().manual_seed(seed)
@@ -38,13 +40,15 @@ def balanced_subset_indices(labels, per_class, seed):
         out.append(members[torch.randperm(len(members), generator=g)[:per_class]])
     return torch.cat(out)
 '''),
-    Mutant("subset_per_class_in_total", "balanced_subset_indices", fails=("test_balanced_subset_counts",),
-           message=r"per class|indices", code='''
+    Mutant("subset_per_class_in_total", "balanced_subset_indices",
+           fails=("test_balanced_subset_counts", "test_balanced_subset_seeded"),
+           message=r"per.class|indices", code='''
 def balanced_subset_indices(labels, per_class, seed):
     g = torch.Generator().manual_seed(seed)
     return torch.randperm(len(labels), generator=g)[:per_class]
 '''),
-    Mutant("subset_returns_mask", "balanced_subset_indices", fails=("test_balanced_subset_counts",),
+    Mutant("subset_returns_mask", "balanced_subset_indices",
+           fails=("test_balanced_subset_counts", "test_balanced_subset_seeded"),
            message=r"integer|indices|bool", code='''
 def balanced_subset_indices(labels, per_class, seed):
     g = torch.Generator().manual_seed(seed)
@@ -166,16 +170,21 @@ def cross_entropy(logits, labels):
     p = torch.exp(logits) / torch.exp(logits).sum(dim=1, keepdim=True)
     return -torch.log(p[torch.arange(len(labels)), labels]).mean()
 '''),
-    Mutant("ce_sum_not_mean", "cross_entropy", fails=("test_cross_entropy_values",), message=r"mean|expected",
+    Mutant("ce_sum_not_mean", "cross_entropy",
+           fails=("test_cross_entropy_values", "test_cross_entropy_stable", "test_cross_entropy_gradient"),
+           message=r"mean over the batch, not the sum",
            code='''
 def cross_entropy(logits, labels):
     return (torch.logsumexp(logits, 1) - logits[torch.arange(len(labels)), labels]).sum()
 '''),
-    Mutant("ce_wrong_sign", "cross_entropy", fails=("test_cross_entropy_values",), message=r"expected", code='''
+    Mutant("ce_wrong_sign", "cross_entropy",
+           fails=("test_cross_entropy_values", "test_cross_entropy_stable", "test_cross_entropy_gradient"),
+           message=r"wrong sign", code='''
 def cross_entropy(logits, labels):
     return (logits[torch.arange(len(labels)), labels] - torch.logsumexp(logits, 1)).mean()
 '''),
-    Mutant("ce_normalise_over_batch", "cross_entropy", fails=("test_cross_entropy_values",), code='''
+    Mutant("ce_normalise_over_batch", "cross_entropy",
+           fails=("test_cross_entropy_values", "test_cross_entropy_stable", "test_cross_entropy_gradient"), code='''
 def cross_entropy(logits, labels):
     return (torch.logsumexp(logits, 0)[labels] - logits[torch.arange(len(labels)), labels]).mean()
 '''),
@@ -183,7 +192,8 @@ def cross_entropy(logits, labels):
 def cross_entropy(logits, labels):
     return F.cross_entropy(logits, labels)
 '''),
-    Mutant("ce_returns_float", "cross_entropy", fails=("test_cross_entropy_values", "test_cross_entropy_gradient"),
+    Mutant("ce_returns_float", "cross_entropy",
+           fails=("test_cross_entropy_values", "test_cross_entropy_stable", "test_cross_entropy_gradient"),
            message=r"tensor|gradient", code='''
 def cross_entropy(logits, labels):
     return (torch.logsumexp(logits, 1) - logits[torch.arange(len(labels)), labels]).mean().item()

@@ -50,6 +50,8 @@ ENV_NAMES = ("PATH", "LANG", "LANGUAGE", "TZ", "TERM", "PYTHONPATH", "PYTHONHASH
              "CUDA_VISIBLE_DEVICES", "VIRTUAL_ENV")
 ENV_PREFIXES = ("LC_", "VAE_COURSE_", "NBGRADER_", "OMP_", "MKL_", "OPENBLAS_", "TORCH_", "JPY_",
                 "PYDEVD_", "IPY_")
+#: Never passed on, whatever the lists above say: the gradebook's URL holds its password.
+ENV_SECRETS = ("VAE_COURSE_DB_URL", "VAE_COURSE_GRADEBOOK_LOCK")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -88,8 +90,11 @@ def helpers_dir() -> Path | None:
 
 
 def data_root(course_root: Path) -> Path:
+    """The data root with every symlink resolved: the path the sandbox binds, and the one the
+    kernel is told (``VAE_COURSE_DATA``). A path as written may lead through a symlink (a linked
+    parent folder, or a link as the last component) that does not exist inside the sandbox."""
     configured = os.environ.get("VAE_COURSE_DATA")
-    return Path(configured).expanduser().resolve() if configured else course_root / "data"
+    return (Path(configured).expanduser() if configured else course_root / "data").resolve()
 
 
 def _ro_bind(path: Path | str) -> list[str]:
@@ -149,6 +154,7 @@ class SandboxedKernelManager(AsyncKernelManager):
             return self._rlimits() + cmd if shutil.which("prlimit") else cmd
         workdir = Path(self._launch_args.get("cwd") or os.getcwd()).resolve()
         env = self._launch_args.get("env") or dict(os.environ)
+        env = {k: v for k, v in env.items() if k not in ENV_SECRETS}
         return self._rlimits() + [shutil.which(self.bwrap)] + self.bwrap_arguments(workdir, env) + ["--"] + cmd
 
     def _rlimits(self) -> list[str]:
@@ -191,15 +197,18 @@ class SandboxedKernelManager(AsyncKernelManager):
         # read-only too, so nothing but the working copy and /tmp takes a write.
         # Likewise /dev (bwrap's own, unsized tmpfs; writing to its devices still works).
         args += ["--remount-ro", str(course_root), "--remount-ro", "/dev", "--remount-ro", "/"]
-        args += ["--clearenv"] + [a for name, value in self._kernel_env(env, workdir).items()
+        args += ["--clearenv"] + [a for name, value in self._kernel_env(env, workdir, course_root).items()
                                   for a in ("--setenv", name, value)]
         return args
 
-    def _kernel_env(self, env: dict[str, str], workdir: Path) -> dict[str, str]:
+    def _kernel_env(self, env: dict[str, str], workdir: Path, course_root: Path) -> dict[str, str]:
         kept = {k: v for k, v in env.items() if k in ENV_NAMES or k.startswith(ENV_PREFIXES)}
         helpers = helpers_dir()
         if helpers is not None:  # the kernel imports the same helpers/ the sandbox lets it read
             kept["PYTHONPATH"] = os.pathsep.join(p for p in (str(helpers.parent), kept.get("PYTHONPATH")) if p)
+        # The data root as bound (symlinks resolved), not as written: a link on the way to it is not
+        # inside the sandbox. Set also when unset, so that helpers imported from elsewhere agree.
+        kept["VAE_COURSE_DATA"] = str(data_root(course_root))
         kept.update(HOME="/tmp", TMPDIR="/tmp", MPLCONFIGDIR="/tmp/matplotlib", PWD=str(workdir))
         return kept
 
