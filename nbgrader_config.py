@@ -30,16 +30,28 @@ from nbgrader.preprocessors import (  # noqa: E402
 )
 
 from tools import labcompat  # noqa: E402
-from tools.grading import feedback, robust  # noqa: E402
+from tools.grading import feedback, gradebook, robust  # noqa: E402
 from tools.grading.execute import SandboxedExecute  # noqa: E402
 from tools.grading.integrity import CheckGuard, InjectGuard  # noqa: E402
 from tools.grading.outputs import CapOutputs, NormalizeOutputs  # noqa: E402
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it loads this file)
 
+# What students' nbgrader reads wherever it runs (deploy/student/nbgrader_config.py, installed into the
+# environment by `make venv`): the time limit per cell, and a cell interrupted at it failing the Validate
+# report. Read here too, so that the course folder behaves the same without the installed copy; the
+# settings below win where they differ.
+_STUDENT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "deploy", "student", "nbgrader_config.py")
+if os.path.isfile(_STUDENT):  # (a copy of this file alone, as in the tests' toy courses, goes without)
+    with open(_STUDENT, encoding="utf-8") as _file:
+        exec(compile(_file.read(), _STUDENT, "exec"), {"get_config": get_config})  # noqa: S102, F821
+
 c.CourseDirectory.course_id = "vae-course"
-# The gradebook lives at the course root, next to this file.
-c.CourseDirectory.db_url = "sqlite:///gradebook.db"
+# The gradebook: gradebook.db at the course root, next to this file; for a class, a PostgreSQL
+# server named by VAE_COURSE_DB_URL (README.md, "Grading a class"). Parallel grading on SQLite
+# takes turns at the database (tools/grading/gradebook.py).
+c.CourseDirectory.db_url = gradebook.db_url()
+gradebook.install()
 robust.DB_URL = c.CourseDirectory.db_url
 # Files nbgrader must not copy from source/ into release/ or from submissions.
 c.CourseDirectory.ignore = [
@@ -131,3 +143,5 @@ c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades", feedback.HideHiddenTests,
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# ... and formulas from the local MathJax above (nbgrader's feedback template always names the CDN).
+c.GenerateFeedback.exporter_class = feedback.FeedbackExporter

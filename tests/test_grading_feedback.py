@@ -7,7 +7,8 @@ import re
 
 import pytest
 
-from tools import pipeline
+from tools import labcompat, pipeline
+from tools.grading import feedback as fb
 from tools.grading import minicourse as mc
 from tools.grading import sandbox
 
@@ -82,3 +83,24 @@ def test_a_traceback_elsewhere_that_quotes_a_hidden_line_is_cut():
     assert "secret" not in nb.cells[0].source and "return x * 41" not in nb.cells[0].source
     assert nb.cells[1].outputs[0].traceback == ["TypeError: unsupported operand"]
     assert len(nb.cells[2].outputs[0].traceback) == 2  # the student's own traceback stays whole
+
+
+def test_feedback_loads_the_configured_mathjax(feedback):
+    """nbgrader's feedback template names the CDN; the course's exporter puts the local MathJax
+    (HTMLExporter.mathjax_url, nbgrader_config.py) in its place, so formulas render offline."""
+    course, _ = feedback
+    page = (course / "feedback" / "honest" / "toy" / "toy.html").read_text()
+    if labcompat.local_mathjax_dir() is None:
+        assert "cdnjs.cloudflare.com/ajax/libs/mathjax" in page
+    else:
+        assert f'<script src="{html.escape(labcompat.mathjax_url())}">' in page or \
+            f'<script src="{labcompat.mathjax_url()}">' in page, re.findall(r"<script src=[^>]*>", page)
+        assert "cdnjs" not in page
+
+
+def test_use_mathjax_replaces_only_the_cdn_script():
+    page = ('<script src="https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/latest.js?config=TeX-AMS_CHTML-full,Safe">'
+            ' </script><script src="/static/other.js"></script>')
+    out = fb.use_mathjax(page, "/services/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe")
+    assert out == ('<script src="/services/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe"> </script>'
+                   '<script src="/static/other.js"></script>')

@@ -89,16 +89,19 @@ class Grade:
     cells: dict[str, tuple[float, float]]  # grade_id -> (score, max) for auto-graded cells
 
 
-def grades(course_dir: Path) -> list[Grade]:
-    """Every submission's auto-graded score, read from the gradebook.
+def grades(course_dir: Path, db_url: str | None = None) -> list[Grade]:
+    """Every submission's auto-graded score, read from the gradebook (``db_url``, else the
+    course's: ``$VAE_COURSE_DB_URL`` or its gradebook.db).
 
     Auto-graded cells are the test cells of the course's source notebooks; the other graded
     cells (written answers) wait for an instructor and only count in ``manual_max``.
     """
     from nbgrader.api import Gradebook
 
+    from .grading.gradebook import db_url as course_db_url
+
     rows = []
-    with Gradebook(f"sqlite:///{course_dir / 'gradebook.db'}") as gb:
+    with Gradebook(db_url or course_db_url(course_dir)) as gb:
         for assignment in gb.assignments:
             source = course_dir / "source" / assignment.name / f"{assignment.name}.ipynb"
             auto_ids = set(nbs.autograded_points(nbs.load(source)))
@@ -146,7 +149,7 @@ def make_course(destination: Path, assignment: str, notebook: dict) -> Path:
     return course
 
 
-def scores(course_dir: Path, assignment: str) -> dict[str, dict[str, float]]:
+def scores(course_dir: Path, assignment: str, db_url: str | None = None) -> dict[str, dict[str, float]]:
     """student -> grade_id -> auto-graded score of ``assignment``'s test cells."""
     return {g.student: {cell: score for cell, (score, _) in g.cells.items()}
-            for g in grades(course_dir) if g.assignment == assignment}
+            for g in grades(course_dir, db_url) if g.assignment == assignment}

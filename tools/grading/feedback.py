@@ -14,12 +14,18 @@ whether it passed with its points (nbgrader's own feedback header), and replaces
   show reference values) by a note;
 - the traceback of any other cell when it quotes a hidden line (a later cell calling something a
   hidden test defined) by its last line, too.
+
+``FeedbackExporter`` (``GenerateFeedback.exporter_class``) makes the feedback page load MathJax from
+``HTMLExporter.mathjax_url`` (the local MathJax the course configures): nbgrader's feedback template
+calls nbconvert's ``mathjax()`` macro without an argument, i.e. always the CDN, so offline every
+formula stayed raw LaTeX.
 """
 
 from __future__ import annotations
 
 import re
 
+from nbconvert.exporters import HTMLExporter
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -108,3 +114,24 @@ class HideHiddenTests(NbGraderPreprocessor):
             outputs.insert(0, NotebookNode(output_type="stream", name="stdout", text=self.output_note + "\n"))
         cell.outputs = outputs
         return cell, resources
+
+
+# --- MathJax in the feedback page ---------------------------------------------------------------------
+#: nbconvert's ``mathjax()`` macro, called without a URL (nbgrader's feedback and formgrade templates).
+CDN_MATHJAX = re.compile(r'<script src="https://cdnjs\.cloudflare\.com/ajax/libs/mathjax/[^"]*">')
+
+
+def use_mathjax(page: str, url: str) -> str:
+    """``page`` with its CDN MathJax script replaced by ``url``."""
+    return CDN_MATHJAX.sub(lambda _: f'<script src="{url}">', page)
+
+
+class FeedbackExporter(HTMLExporter):
+    """nbgrader's feedback exporter (HTML, its ``feedback`` template), with MathJax from
+    ``HTMLExporter.mathjax_url`` rather than always from the CDN."""
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        output, resources = super().from_notebook_node(nb, resources, **kw)
+        if self.mathjax_url != HTMLExporter.mathjax_url.default_value:
+            output = use_mathjax(output, self.mathjax_url)
+        return output, resources

@@ -24,6 +24,8 @@ import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from . import report
+
 #: Packages whose objects the tests rely on: assigning to their attributes is patching them.
 PROTECTED_PACKAGES = {"torch", "numpy", "math", "cmath", "builtins", "operator", "helpers", "sys", "IPython",
                       "ipykernel", "inspect", "gc", "warnings", "scipy", "functools"}
@@ -309,20 +311,20 @@ def update_report(root: Path, assignment: str, student: str, notebook: str, *, s
                   tamper: list[dict] | None = None, events: list[dict] | None = None) -> Path:
     """Set one (student, notebook) entry of the report; ``tamper``/``events`` None keeps what autograde wrote."""
     json_path, md_path = report_paths(root, assignment)
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        data = json.loads(json_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {}
-    data.setdefault("assignment", assignment)
-    entry = data.setdefault("students", {}).setdefault(student, {}).setdefault(notebook, {})
-    entry["suspicious"] = suspicious
-    if tamper is not None:
-        entry["tamper"] = tamper
-    if events is not None:
-        entry["events"] = events
-    json_path.write_text(json.dumps(data, indent=1, sort_keys=True), encoding="utf-8")
-    md_path.write_text(markdown(data), encoding="utf-8")
+    with report.locked(json_path.parent):  # other nbgrader processes may update it at once
+        try:
+            data = json.loads(json_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = {}
+        data.setdefault("assignment", assignment)
+        entry = data.setdefault("students", {}).setdefault(student, {}).setdefault(notebook, {})
+        entry["suspicious"] = suspicious
+        if tamper is not None:
+            entry["tamper"] = tamper
+        if events is not None:
+            entry["events"] = events
+        report.write_atomic(json_path, json.dumps(data, indent=1, sort_keys=True))
+        report.write_atomic(md_path, markdown(data))
     return md_path
 
 
