@@ -169,6 +169,20 @@ def _open(page, lab, path: str) -> None:
                            " === 'idle' && window.jupyterapp.shell.currentWidget.model.getMetadata('language_info')")
 
 
+def assert_formulas_render(page) -> None:
+    """The page (a feedback or formgrader page, MathJax 2) has typeset its formulas without errors,
+    and a displayed equation is scrolled into view (for the screenshot). Also tests/test_hub.py."""
+    page.wait_for_function("() => window.MathJax && window.MathJax.Hub && document.querySelectorAll("
+                           "'.MathJax_CHTML, .MathJax, .MathJax_Display').length > 0")
+    page.wait_for_function("() => !document.querySelector('#MathJax_Message') ||"
+                           " document.querySelector('#MathJax_Message').style.display === 'none'")
+    assert page.locator(".MathJax_Error, .merror").count() == 0
+    assert "Math Processing Error" not in page.inner_text("body")
+    displayed = page.locator(".MJXc-display, .MathJax_Display")  # a displayed equation in the shot
+    if displayed.count():
+        displayed.first.scroll_into_view_if_needed()
+
+
 def _run_js(page, body: str, arg=None):
     return page.evaluate(f"async (arg) => {{ const app = window.jupyterapp; const panel = app.shell.currentWidget;"
                          f" const nb = panel.content; {body} }}", arg)
@@ -257,15 +271,7 @@ def _session(page, page_errors, lab):
         capture_output=True, text=True, check=True, cwd=course, env={**os.environ, "PYTHONPATH": str(course)}).stdout
     (course / "feedback_preview.html").write_text(html)
     page.goto(f"{base}/files/feedback_preview.html?token={token}")
-    page.wait_for_function("() => window.MathJax && window.MathJax.Hub && document.querySelectorAll("
-                           "'.MathJax_CHTML, .MathJax, .MathJax_Display').length > 0")
-    page.wait_for_function("() => !document.querySelector('#MathJax_Message') ||"
-                           " document.querySelector('#MathJax_Message').style.display === 'none'")
-    assert page.locator(".MathJax_Error, .merror").count() == 0
-    assert "Math Processing Error" not in page.inner_text("body")
-    displayed = page.locator(".MJXc-display, .MathJax_Display")  # a displayed equation in the shot
-    if displayed.count():
-        displayed.first.scroll_into_view_if_needed()
+    assert_formulas_render(page)
     _shot(page, "4_feedback_page_formulas_offline")
 
     # 5. The PPCA explorer redraws when a slider is dragged.
