@@ -98,9 +98,11 @@ c.Execute.timeout = 300
 c.Execute.interrupt_on_timeout = True
 
 # --- Autograding safety (tools/grading/, README.md "Autograding safety") -----------------------
-# Sanitize: a duplicated grade_id no longer stops the batch (robust.DeduplicateIds).
+# Sanitize: a duplicated grade_id no longer stops the batch (robust.DeduplicateIds); cells run in
+# the assignment's order, however the student moved them (robust.RestoreCellOrder).
 c.Autograde.sanitize_preprocessors = [
-    ClearOutput, robust.DeduplicateIds, OverwriteKernelspec, OverwriteCells, CheckCellMetadata,
+    ClearOutput, robust.DeduplicateIds, robust.RestoreCellOrder, OverwriteKernelspec, OverwriteCells,
+    CheckCellMetadata,
 ]
 # A misnamed notebook is graded as the one the submission lacks; an unreadable one as the blank
 # student version (0 points, reported).

@@ -8,7 +8,11 @@ How nbgrader 0.9.6 behaves without this (reproduced on the toy course, tools.gra
   ``convert_notebooks`` re-raises: **the whole batch stops**, later students stay ungraded;
 - a notebook handed in under another file name: "Skipping unknown notebook", then "No notebooks
   found": the submission fails, nothing reaches the gradebook, the log scrolls by;
-- an unreadable notebook (invalid JSON): the submission fails with a traceback in the log.
+- an unreadable notebook (invalid JSON): the submission fails with a traceback in the log;
+- cells moved (JupyterLab lets a student drag any cell, locked or not): nbgrader runs the cells in
+  the submitted order, so a test cell moved above another one runs first, and whatever the first
+  leaves in the kernel (a reference implementation substituted while it runs, captured by the
+  student's code it calls) is there for the second.
 
 Here (all from ``nbgrader_config.py``):
 
@@ -18,7 +22,10 @@ Here (all from ``nbgrader_config.py``):
   one notebook the submission lacks, and reports missing and unknown notebooks;
 - ``TolerantNotebookExporter`` (``Autograde.exporter_class``) reads the misnamed file in place of
   the expected one, and grades an unreadable notebook as the untouched student version from
-  ``release/`` (every graded cell is in the gradebook with 0 points, not missing).
+  ``release/`` (every graded cell is in the gradebook with 0 points, not missing);
+- ``RestoreCellOrder`` (in the sanitize chain) puts the assignment's cells back in the order of
+  ``source/`` (cells a student added travel with the cell above them), so every submission runs
+  in the order its tests were written for.
 
 Each case is written to ``reports/<assignment>/problems.md`` and logged as a warning.
 """
@@ -64,6 +71,58 @@ class DeduplicateIds(NbGraderPreprocessor):
                            "later one is graded, this one runs as ordinary code", log=self.log)
             else:
                 seen.add(grade_id)
+        return nb, resources
+
+
+def _cell_id(cell) -> str | None:
+    """The grade_id of a cell nbgrader knows (graded, solution or locked), else None."""
+    if utils.is_grade(cell) or utils.is_solution(cell) or utils.is_locked(cell):
+        return cell.metadata.nbgrader.get("grade_id")
+    return None
+
+
+def _reference_order(assignment: str, notebook: str) -> dict[str, int] | None:
+    """grade_id -> position in the instructor's notebook (``source/``, else ``release/``: the same
+    graded and locked cells in the same order), or None when neither is there."""
+    for folder in ("source", "release"):
+        path = Path(folder, assignment, f"{notebook}.ipynb")
+        if path.is_file():
+            cells = nbformat.read(path, as_version=4).cells
+            ids = (_cell_id(cell) for cell in cells)
+            return {gid: index for index, gid in enumerate(ids) if gid is not None}
+    return None
+
+
+class RestoreCellOrder(NbGraderPreprocessor):
+    """Run a submission in the assignment's order, whatever order it was handed in.
+
+    Each cell the assignment has (by grade_id) goes back to its place in ``source/``; a cell the
+    student added (or whose metadata is gone) stays right below the assignment cell it followed,
+    and cells above the first assignment cell stay first. Honest work keeps its meaning (a helper
+    written just above a solution is still defined before it); a test cell moved above an earlier
+    exercise's tests no longer runs before them. A moved submission is reported."""
+
+    def preprocess(self, nb, resources):
+        assignment, student, notebook = report.where(resources)
+        order = _reference_order(assignment, notebook[: -len(".ipynb")])
+        if not order:
+            return nb, resources
+        blocks: list[tuple[int, list]] = [(-1, [])]  # (place of the leading cell, its cells)
+        for cell in nb.cells:
+            place = order.get(_cell_id(cell))
+            if place is None:
+                blocks[-1][1].append(cell)
+            else:
+                blocks.append((place, [cell]))
+        in_order = sorted(blocks, key=lambda block: block[0])
+        if [place for place, _ in in_order] != [place for place, _ in blocks]:
+            pairs = zip(blocks, in_order, strict=True)
+            moved = [_cell_id(cells[0]) for (place, cells), (wanted, _) in pairs if place != wanted]
+            report.add(assignment, student, notebook, None, "cells moved",
+                       f"assignment cells out of the assignment's order ({', '.join(moved[:5])}"
+                       f"{', ...' if len(moved) > 5 else ''}): graded in the assignment's order (a cell the "
+                       "student added stays below the cell it followed)", log=self.log)
+            nb.cells = [cell for _, cells in in_order for cell in cells]
         return nb, resources
 
 
@@ -156,4 +215,4 @@ class TolerantNotebookExporter(NotebookExporter):
         return self.from_notebook_node(nb, resources=resources, **kw)
 
 
-__all__ = ["DeduplicateIds", "TolerantNotebookExporter", "check_submission"]
+__all__ = ["DeduplicateIds", "RestoreCellOrder", "TolerantNotebookExporter", "check_submission"]
