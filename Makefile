@@ -9,7 +9,7 @@ STUDENT_CONFIG := $(VENV)/etc/jupyter/nbgrader_config.py
 # nbgrader shells out to alembic: the environment's bin/ must be on PATH.
 RUN := PATH="$(BIN):$$PATH"
 
-.PHONY: demo test release lint leaks rubrics syllabus bench bench-full bench-autograde clean-outputs clean venv sandbox report lab lab-setup browser grade feedback export postgres bench-grade hub hub-setup hub-stop hub-remove
+.PHONY: demo test release lint leaks rubrics syllabus bench bench-full bench-quick bench-autograde clean-outputs clean venv sandbox report lab lab-setup browser grade feedback export postgres bench-grade hub hub-setup hub-stop hub-remove
 
 venv: $(STAMP) $(STUDENT_CONFIG) sandbox
 
@@ -129,6 +129,10 @@ bench: $(STAMP)
 A ?= 03_vae
 bench-full: $(STAMP)
 	$(RUN) $(BIN)/python -m benchmarks.full_mode $(A)
+
+## bench-quick: every assignment in quick mode (autograding's; budget 90 s each), wall time and slowest cells
+bench-quick: $(STAMP)
+	@for a in $$(ls source); do $(RUN) $(BIN)/python -m benchmarks.full_mode $$a --quick --slowest 3 || exit 1; done
 
 ## bench-autograde: autograde time per submission with and without the sandbox: make bench-autograde GA=01_elbo N=3
 GA ?= 01_elbo

@@ -6,6 +6,9 @@ lines the notebook printed about its own targets (e.g. ``target: test NELBO <= 1
 The source notebook is not modified. Run with ``make bench-full A=03_vae`` (``python -m
 benchmarks.full_mode 03_vae`` from the repository root); the issue's budget for
 03_vae is 15 minutes on two CPU cores. The data root is ``$VAE_COURSE_DATA`` (default data/).
+
+``--quick`` runs it in quick mode instead (``VAE_COURSE_QUICK=1``: what autograding and the tests
+run; budget 90 s per notebook): ``make bench-quick`` times every assignment this way.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("assignment", help="e.g. 03_vae")
     parser.add_argument("--slowest", type=int, default=8, help="how many of the slowest cells to list")
+    parser.add_argument("--quick", action="store_true", help="quick mode (autograding's) instead of full mode")
     args = parser.parse_args()
 
     source = nbs.source_notebook(args.assignment)
@@ -40,11 +44,13 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         start = time.perf_counter()
-        nb = nbs.execute_copy(source, folder, env={"VAE_COURSE_QUICK": None, "NBGRADER_EXECUTION": None})  # full mode
+        env = {"VAE_COURSE_QUICK": "1" if args.quick else None, "NBGRADER_EXECUTION": None}
+        nb = nbs.execute_copy(source, folder, env=env)
         total = time.perf_counter() - start
+    mode = "quick mode" if args.quick else "full mode"
 
     code = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"]
-    print(f"{args.assignment}, full mode: {total / 60:.1f} min wall ({total:.0f} s), {os.cpu_count()} CPUs")
+    print(f"{args.assignment}, {mode}: {total / 60:.1f} min wall ({total:.0f} s), {os.cpu_count()} CPUs")
     print("slowest cells:")
     for i, cell in sorted(code, key=lambda ic: -_seconds(ic[1]))[: args.slowest]:
         first = cell.source.strip().splitlines()[0] if cell.source.strip() else ""
