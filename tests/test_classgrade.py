@@ -174,3 +174,24 @@ def test_export_for_canvas_and_moodle(course, first_run):
     for row in nbgrader_rows:  # the LMS column is nbgrader export's own "score"
         if row["student_id"] in scores:
             assert float(row["score"]) == float(by_login[row["student_id"]]), row
+
+
+def test_each_kernel_gets_its_share_of_the_cores(course, first_run, monkeypatch):
+    """J kernels whose torch each starts one thread per core oversubscribe the machine (2 jobs on
+    2 cores ran 1.5x serial instead of 1.7x): each job's kernel gets cores // J threads, unless the
+    instructor set OMP_NUM_THREADS."""
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    monkeypatch.setattr(classgrade, "default_jobs", lambda: 8)
+    assert classgrade.thread_overrides(1) == {"OMP_NUM_THREADS": "8"}
+    assert classgrade.thread_overrides(3) == {"OMP_NUM_THREADS": "2"}
+    assert classgrade.thread_overrides(16) == {"OMP_NUM_THREADS": "1"}
+    notebook = mc.submission({"square": SQUARE, "mean": 'def mean(x):\n    return x.mean()\n\nimport os, pathlib\n'
+                             'pathlib.Path("threads.txt").write_text(os.environ.get("OMP_NUM_THREADS", "unset"))\n'})
+    mc.hand_in(course, "t_threads", notebook)
+    seen = course / "autograded" / "t_threads" / "toy" / "threads.txt"
+    classgrade.grade_class(course, "toy", students=["t_threads"], jobs=4, progress=False)
+    assert seen.read_text() == "2"  # inside the sandboxed kernel
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    assert classgrade.thread_overrides(4) == {}
+    classgrade.grade_class(course, "toy", students=["t_threads"], jobs=4, force=True, progress=False)
+    assert seen.read_text() == "3"

@@ -64,6 +64,15 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+def thread_overrides(jobs: int) -> dict[str, str]:
+    """Each job's share of this machine's cores for its kernel's torch (OpenMP) threads: by default
+    every kernel starts one thread per core, and ``jobs`` kernels side by side oversubscribe the
+    cores. An ``OMP_NUM_THREADS`` the instructor set wins."""
+    if os.environ.get("OMP_NUM_THREADS"):
+        return {}
+    return {"OMP_NUM_THREADS": str(max(1, default_jobs() // max(1, jobs)))}
+
+
 def repo_root() -> Path:
     """Where the course's code (``tools``, ``helpers``) lives: the course root itself, or the
     repository when the course is a copy elsewhere (the tests' temporary courses)."""
@@ -399,8 +408,9 @@ def grade_class(course: Path | str, assignment: str, *, kind: str = "autograde",
                         str(logs / f"{student}.{kind}.log")))
 
     overrides = child_overrides(course, url)
+    jobs = max(1, jobs or default_jobs())
     runner = (DaskRunner(course, overrides, scheduler) if scheduler and todo else
-              LocalRunner(course, overrides, max(1, jobs or default_jobs())) if todo else None)
+              LocalRunner(course, {**overrides, **thread_overrides(jobs)}, jobs) if todo else None)
     skipped = len(wanted) - len(todo)
     print(f"{kind} {assignment}: {len(todo)} student(s) to do, {skipped} already done (--force redoes them)"
           + (f", on {runner.where}" if runner else "") + f"; gradebook {gradebook.hide_password(url)}",
