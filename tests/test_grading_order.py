@@ -82,14 +82,6 @@ def _source() -> dict:
     return nb
 
 
-def _filled(released: dict, solutions: dict[str, str]) -> dict:
-    nb = copy.deepcopy(released)
-    for cell in nb["cells"]:
-        if nbs.grade_id(cell) in solutions:
-            cell["source"] = solutions[nbs.grade_id(cell)]
-    return nb
-
-
 def _moved(nb: dict, moving: list[str], above: str) -> dict:
     """``nb`` with the cells ``moving`` (grade_ids, in that order) just above the cell ``above``."""
     nb = copy.deepcopy(nb)
@@ -111,8 +103,8 @@ def _hand_in(course, student: str, nb: dict) -> None:
 def graded(tmp_path_factory):
     course = pipeline.make_course(tmp_path_factory.mktemp("order") / "course", ASSIGNMENT, _source())
     released = nbs.load(course / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
-    capturing = _filled(released, CAPTURING)
-    honest = _filled(released, HONEST)
+    capturing = nbs.with_sources(released, CAPTURING)
+    honest = nbs.with_sources(released, HONEST)
     helper = copy.deepcopy(honest)  # an added helper cell just above the solution that uses it
     at = next(i for i, c in enumerate(helper["cells"]) if nbs.grade_id(c) == "total")
     helper["cells"].insert(at, mc._cell("code", "def _squares(x):\n    return square(x)\n"))

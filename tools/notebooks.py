@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import re
@@ -62,6 +63,15 @@ def is_experiment(cell: dict) -> bool:
 
 def grade_id(cell: dict) -> str | None:
     return nbgrader_meta(cell).get("grade_id")
+
+
+def with_sources(nb: dict, sources: dict[str, str]) -> dict:
+    """A copy of ``nb`` whose cells with these grade_ids hold these sources (a student's hand-in)."""
+    nb = copy.deepcopy(nb)
+    for cell in nb["cells"]:
+        if grade_id(cell) in sources:
+            cell["source"] = sources[grade_id(cell)]
+    return nb
 
 
 def points(cell: dict) -> float:
