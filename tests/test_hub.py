@@ -660,7 +660,7 @@ def test_thirty_students_fetch_and_submit_at_once(hub):
               "median_s": {k: round(sorted(v)[len(v) // 2], 2) for k, v in latencies.items() if v},
               "collected": len(owners), "cpus": os.cpu_count()}
     (SHOTS / "load.json").write_text(json.dumps(record, indent=1))
-    print("hub load (under load, to re-measure on an idle machine): " + json.dumps(record))
+    print("hub load: " + json.dumps(record))
     assert not failures, failures[:10]
     assert sorted(owners) == sorted(LOAD), (f"collected {len(owners)} of {len(LOAD)}", collected.stdout[-2000:])
     mixed = {u: o for u, o in owners.items() if o != u}
