@@ -21,7 +21,8 @@ from tools.grading import sandbox
 pytestmark = pytest.mark.skipif(sandbox.shutil.which("bwrap") is None, reason="bubblewrap is not installed")
 
 FULL = sum(mc.POINTS.values())
-BIG = 100_000_000  # one 100 MB line
+BIG = 10_000_000  # one 10 MB line per call: 100x the per-cell cap, 2x the per-notebook one. (100 MB took 30 s
+# to grade idle, and ran past the 300 s cell timeout in one CI run with the other test worker busy.)
 
 
 def _copy_of_test_cell(nb: dict, grade_id: str) -> dict:
