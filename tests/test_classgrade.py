@@ -178,7 +178,7 @@ def test_export_for_canvas_and_moodle(course, first_run):
 
 def test_each_kernel_gets_its_share_of_the_cores(course, first_run, monkeypatch):
     """J kernels whose torch each starts one thread per core oversubscribe the machine (2 jobs on
-    2 cores ran 1.5x serial instead of 1.7x): each job's kernel gets cores // J threads, unless the
+    2 cores ran 1.50x serial nbgrader instead of 1.86x): each job's kernel gets cores // J threads, unless the
     instructor set OMP_NUM_THREADS."""
     monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     monkeypatch.setattr(classgrade, "default_jobs", lambda: 8)

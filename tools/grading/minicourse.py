@@ -110,10 +110,7 @@ def honest(square: str = "return x * x", mean: str = "return x.mean()") -> dict:
 def submission(solutions: dict[str, str], append: list[str] = (), released: Path | None = None) -> dict:
     """The student version with ``solutions`` (grade_id -> source) in its solution cells and
     ``append`` as extra code cells at the end."""
-    nb = copy.deepcopy(released_notebook() if released is None else nbs.load(released))
-    for cell in nb["cells"]:
-        if nbs.grade_id(cell) in solutions:
-            cell["source"] = solutions[nbs.grade_id(cell)]
+    nb = nbs.with_sources(released_notebook() if released is None else nbs.load(released), solutions)
     nb["cells"] += [_cell("code", code) for code in append]
     return nb
 

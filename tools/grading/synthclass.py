@@ -63,8 +63,8 @@ def students(assignment: str, n: int) -> list[tuple[str, str | dict, str]]:
     module = catalogue(assignment)
     mutants = list(getattr(module, "MUTANTS", ()))
     alternatives = list(getattr(module, "ALTERNATIVES", ()))
-    with_sources = nbs.with_sources
-    wrong = with_sources(solution, {mutants[0].cell: mutants[0].code}) if mutants else blank  # points only by fooling
+    # the one mutant the hostile notebook carries: its points come only from fooling the tests
+    wrong = nbs.with_sources(solution, {mutants[0].cell: mutants[0].code}) if mutants else blank
     first_test = next(c for c in solution["cells"] if nbs.is_autograded_test(c))
     duplicated = copy.deepcopy(solution)
     duplicated["cells"].insert(1, copy.deepcopy(first_test))
@@ -74,16 +74,16 @@ def students(assignment: str, n: int) -> list[tuple[str, str | dict, str]]:
         ("broken_unreadable", '{"cells": [{"cell_type": "code", "source": "def f(x', assignment),
         ("broken_duplicate_id", duplicated, assignment),
         ("broken_wrong_name", solution, f"{assignment}_final_v2"),
-        ("broken_exit_midway", with_sources(solution, {exit_at: "import os\nos._exit(3)\n"}), assignment),
+        ("broken_exit_midway", nbs.with_sources(solution, {exit_at: "import os\nos._exit(3)\n"}), assignment),
         ("hostile_patch_comparisons", _insert_after_first_solution(wrong, PATCH_COMPARISONS), assignment),
         ("hostile_huge_output", _insert_after_first_solution(solution, "print('x' * 10_000_000)\n"), assignment),
     ]
     n_alt = min(len(alternatives), 2)
     n_mut = max(0, n - 2 - n_alt - len(special))
     made = [("solution", solution, assignment), ("blank", blank, assignment)]
-    made += [(f"mutant_{m.name}", with_sources(solution, {m.cell: m.code}), assignment)
+    made += [(f"mutant_{m.name}", nbs.with_sources(solution, {m.cell: m.code}), assignment)
              for m in _spread(mutants, n_mut)]
-    made += [(f"alternative_{a.name}", with_sources(solution, {a.cell: a.code}), assignment)
+    made += [(f"alternative_{a.name}", nbs.with_sources(solution, {a.cell: a.code}), assignment)
              for a in alternatives[:n_alt]]
     made += special
     out = made[:n]
